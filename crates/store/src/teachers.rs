@@ -1,0 +1,273 @@
+//! Teachers.
+
+use crate::audit::{self, Change};
+use crate::records::{ListQuery, Page, Teacher};
+use crate::scope::Visible;
+use crate::sql::{Sql, like_escape};
+use crate::{Actor, Result, Store, StoreError};
+use gongjin_domain::inputs::NewTeacher;
+use sqlx::AnyConnection;
+
+const FROM: &str = " FROM teachers t JOIN schools s ON s.id = t.school_id JOIN regions r ON r.id = s.region_id \
+    LEFT JOIN memberships m ON m.school_id = s.id AND m.left_on IS NULL WHERE 1 = 1";
+const COLUMNS: &str = "SELECT t.id, t.staff_number, t.region_id, t.name, t.gender, t.birth_year, t.school_id, s.name AS school_name, s.code AS school_code, \
+    t.subjects, t.title, t.backbone_level, t.years_at_school, t.phone, t.status";
+
+/// Teacher-specific filters on top of [`ListQuery`].
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeacherFilter {
+    /// Backbone level key; `any` for every backbone teacher.
+    pub backbone_level: Option<String>,
+    /// A subject taught, e.g. 语文.
+    pub subject: Option<String>,
+    pub status: Option<String>,
+}
+
+fn filters(q: &mut Sql, f: &ListQuery, tf: &TeacherFilter) {
+    if let Some(text) = f.q() {
+        let pat = format!("%{}%", like_escape(&text));
+        q.push(" AND (t.name LIKE ")
+            .bind(pat.clone())
+            .push(" ESCAPE '\\' OR t.staff_number LIKE ")
+            .bind(pat)
+            .push(" ESCAPE '\\')");
+    }
+    if let Some(rid) = f.region_id {
+        q.push(" AND r.path LIKE (SELECT path FROM regions WHERE id = ")
+            .bind(rid)
+            .push(") || '%'");
+    }
+    if let Some(sid) = f.school_id {
+        q.push(" AND t.school_id = ").bind(sid);
+    }
+    if let Some(cid) = f.community_id {
+        q.push(" AND m.community_id = ").bind(cid);
+    }
+    if let Some(st) = f.stage.as_deref().filter(|s| !s.is_empty()) {
+        q.push(" AND s.stage = ").bind(st);
+    }
+    if let Some(l) = f.locality.as_deref().filter(|s| !s.is_empty()) {
+        q.push(" AND s.locality = ").bind(l);
+    }
+    match tf.backbone_level.as_deref() {
+        None | Some("") => {}
+        Some("any") => {
+            q.push(" AND t.backbone_level <> 'none'");
+        }
+        Some(b) => {
+            q.push(" AND t.backbone_level = ").bind(b);
+        }
+    }
+    if let Some(sub) = tf.subject.as_deref().filter(|s| !s.is_empty()) {
+        q.push(" AND t.subjects LIKE ")
+            .bind(format!("%{}%", like_escape(sub)))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(st) = tf.status.as_deref().filter(|s| !s.is_empty()) {
+        q.push(" AND t.status = ").bind(st);
+    }
+}
+
+impl Store {
+    pub async fn list_teachers(
+        &self,
+        visible: &Visible,
+        f: &ListQuery,
+        tf: &TeacherFilter,
+    ) -> Result<Page<Teacher>> {
+        let mut count = Sql::new("SELECT COUNT(*)");
+        count.push(FROM);
+        visible.teachers(&mut count);
+        filters(&mut count, f, tf);
+        let total: i64 = count.query_scalar().fetch_one(&self.pool).await?;
+        let mut q = Sql::new(COLUMNS);
+        q.push(FROM);
+        visible.teachers(&mut q);
+        filters(&mut q, f, tf);
+        q.push(" ORDER BY s.code, t.staff_number LIMIT ")
+            .bind(f.limit())
+            .push(" OFFSET ")
+            .bind(f.offset());
+        let items = q.query_as::<Teacher>().fetch_all(&self.pool).await?;
+        Ok(Page { items, total })
+    }
+
+    /// Every teacher visible, unpaged (exports).
+    pub async fn all_teachers(&self, visible: &Visible) -> Result<Vec<Teacher>> {
+        let mut q = Sql::new(COLUMNS);
+        q.push(FROM);
+        visible.teachers(&mut q);
+        q.push(" ORDER BY s.code, t.staff_number");
+        Ok(q.query_as::<Teacher>().fetch_all(&self.pool).await?)
+    }
+
+    pub async fn get_teacher(&self, id: i64) -> Result<Teacher> {
+        let mut q = Sql::new(COLUMNS);
+        q.push(FROM).push(" AND t.id = ").bind(id);
+        q.query_as::<Teacher>()
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The teacher with this staff number in the region of `school_id` (import's update key).
+    pub async fn teacher_by_staff_number(
+        &self,
+        region_id: i64,
+        staff_number: &str,
+    ) -> Result<Option<Teacher>> {
+        let mut q = Sql::new(COLUMNS);
+        q.push(FROM)
+            .push(" AND t.region_id = ")
+            .bind(region_id)
+            .push(" AND t.staff_number = ")
+            .bind(staff_number);
+        Ok(q.query_as::<Teacher>().fetch_optional(&self.pool).await?)
+    }
+
+    pub async fn create_teacher(&self, actor: &Actor, t: &NewTeacher) -> Result<Teacher> {
+        let mut tx = self.pool.begin().await?;
+        let (region_id, path) = school_region(&mut tx, t.school_id).await?;
+        let id = insert_teacher(&mut tx, region_id, t).await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            Change {
+                action: "create",
+                entity: "teacher",
+                entity_id: Some(id),
+                region_path: &path,
+                summary: format!("{} {}", t.staff_number, t.name),
+                before: None,
+                after: audit::json(t),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.get_teacher(id).await
+    }
+
+    pub async fn update_teacher(&self, actor: &Actor, id: i64, t: &NewTeacher) -> Result<Teacher> {
+        let before = self.get_teacher(id).await?;
+        let mut tx = self.pool.begin().await?;
+        let (region_id, path) = school_region(&mut tx, t.school_id).await?;
+        update_teacher_row(&mut tx, id, region_id, t).await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            Change {
+                action: "update",
+                entity: "teacher",
+                entity_id: Some(id),
+                region_path: &path,
+                summary: format!("{} {}", t.staff_number, t.name),
+                before: audit::json(&before),
+                after: audit::json(t),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.get_teacher(id).await
+    }
+
+    pub async fn delete_teacher(&self, actor: &Actor, id: i64) -> Result<()> {
+        let before = self.get_teacher(id).await?;
+        let mut tx = self.pool.begin().await?;
+        let (_, path) = school_region(&mut tx, before.school_id).await?;
+        sqlx::query("DELETE FROM teachers WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut *tx,
+            actor,
+            Change {
+                action: "delete",
+                entity: "teacher",
+                entity_id: Some(id),
+                region_path: &path,
+                summary: format!("{} {}", before.staff_number, before.name),
+                before: audit::json(&before),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+pub(crate) async fn school_region(
+    conn: &mut AnyConnection,
+    school_id: i64,
+) -> Result<(i64, String)> {
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT s.region_id, r.path FROM schools s JOIN regions r ON r.id = s.region_id WHERE s.id = $1")
+        .bind(school_id)
+        .fetch_optional(conn)
+        .await?;
+    row.ok_or_else(|| StoreError::conflict("error.scope_missing", school_id))
+}
+
+pub(crate) async fn insert_teacher(
+    conn: &mut AnyConnection,
+    region_id: i64,
+    t: &NewTeacher,
+) -> Result<i64> {
+    let now = crate::now();
+    sqlx::query_scalar(
+        "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+    )
+    .bind(t.staff_number.as_str().to_owned())
+    .bind(region_id)
+    .bind(t.name.clone())
+    .bind(t.gender.key())
+    .bind(t.birth_year)
+    .bind(t.school_id)
+    .bind(t.subjects.join("、"))
+    .bind(t.title.clone())
+    .bind(t.backbone_level.key())
+    .bind(t.years_at_school)
+    .bind(t.phone.as_ref().map(|p| p.as_str().to_owned()))
+    .bind(t.status.key())
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| StoreError::unique_or(e, format!("教师编号 {}", t.staff_number)))
+}
+
+pub(crate) async fn update_teacher_row(
+    conn: &mut AnyConnection,
+    id: i64,
+    region_id: i64,
+    t: &NewTeacher,
+) -> Result<()> {
+    let n = sqlx::query(
+        "UPDATE teachers SET staff_number = $1, region_id = $2, name = $3, gender = $4, birth_year = $5, school_id = $6, subjects = $7, title = $8, \
+         backbone_level = $9, years_at_school = $10, phone = $11, status = $12, updated_at = $13 WHERE id = $14",
+    )
+    .bind(t.staff_number.as_str().to_owned())
+    .bind(region_id)
+    .bind(t.name.clone())
+    .bind(t.gender.key())
+    .bind(t.birth_year)
+    .bind(t.school_id)
+    .bind(t.subjects.join("、"))
+    .bind(t.title.clone())
+    .bind(t.backbone_level.key())
+    .bind(t.years_at_school)
+    .bind(t.phone.as_ref().map(|p| p.as_str().to_owned()))
+    .bind(t.status.key())
+    .bind(crate::now())
+    .bind(id)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::unique_or(e, format!("教师编号 {}", t.staff_number)))?
+    .rows_affected();
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! Small SVG charts drawn as markup: the browser renders the Chinese labels with the page's own
+//! fonts, which a raster or font-embedding chart library would have to ship.
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One bar of a coverage chart.
+pub struct Bar {
+    pub label: String,
+    /// 0–1
+    pub value: f64,
+    pub caption: String,
+}
+
+/// Horizontal bars (0–100%) with vertical target lines, e.g. coverage per county against 80% and 100%.
+pub fn coverage_bars(bars: &[Bar], targets: &[(f64, String)]) -> String {
+    let row_h = 34.0;
+    let left = 150.0;
+    let width = 640.0;
+    let plot_w = width - left - 70.0;
+    // Room below the bars for the target labels, one line each so they never overlap.
+    let labels_h = 16.0 * targets.len() as f64 + 8.0;
+    let plot_bottom = 26.0 + row_h * bars.len().max(1) as f64;
+    let height = plot_bottom + labels_h;
+    let mut s = format!(
+        r#"<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" font-size="13">"#
+    );
+    for pct in [0, 25, 50, 75, 100] {
+        let x = left + plot_w * f64::from(pct) / 100.0;
+        s.push_str(&format!(r##"<line x1="{x:.1}" y1="20" x2="{x:.1}" y2="{plot_bottom:.1}" stroke="#eee"/><text x="{x:.1}" y="14" text-anchor="middle" fill="#999">{pct}%</text>"##));
+    }
+    for (i, b) in bars.iter().enumerate() {
+        let y = 26.0 + row_h * i as f64;
+        let w = plot_w * b.value.clamp(0.0, 1.0);
+        let color = if targets.iter().all(|(t, _)| b.value + 1e-9 >= *t) {
+            "#52c41a"
+        } else {
+            "#1677ff"
+        };
+        s.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{}</text><rect x="{left}" y="{y:.1}" width="{w:.1}" height="20" rx="3" fill="{color}"/><text x="{:.1}" y="{:.1}" fill="#333">{}</text>"##,
+            left - 8.0,
+            y + 15.0,
+            esc(&b.label),
+            left + w + 6.0,
+            y + 15.0,
+            esc(&b.caption)
+        ));
+    }
+    for (i, (t, label)) in targets.iter().enumerate() {
+        let x = left + plot_w * t.clamp(0.0, 1.0);
+        let y = plot_bottom + 16.0 * (i as f64 + 1.0);
+        s.push_str(&format!(
+            r##"<line x1="{x:.1}" y1="20" x2="{x:.1}" y2="{:.1}" stroke="#fa541c" stroke-dasharray="4 3"/><text x="{:.1}" y="{y:.1}" text-anchor="end" fill="#fa541c">{} ┘</text>"##,
+            y - 11.0,
+            x + 4.0,
+            esc(label)
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_targets_are_drawn_and_escaped() {
+        let svg = coverage_bars(
+            &[Bar {
+                label: "曾都区<".into(),
+                value: 30.0 / 45.0,
+                caption: "30/45 66.7%".into(),
+            }],
+            &[(0.8, "2024-12-31 ≥80%".into())],
+        );
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("曾都区&lt;"));
+        assert!(svg.contains("66.7%"));
+        assert!(svg.contains("stroke-dasharray"));
+        assert_eq!(svg.matches("<rect").count(), 1);
+    }
+}
