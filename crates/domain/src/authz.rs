@@ -28,6 +28,13 @@ pub enum Resource {
     Mentorship,
     /// A mentoring task's completion or a mentor's evaluation: like [`Resource::ExchangeHours`].
     MentorshipTask,
+    /// A community's shared work: activities, synchronous lessons, support offers and orders.
+    /// Sits at the community with the school that runs it (host, offering or ordering school):
+    /// everyone in the community reads it; its lead and that school's coordinator write it.
+    Activity,
+    /// A participant's own contribution to an activity (a reflection): its teacher writes it,
+    /// as do that school's coordinator and the community's lead.
+    Reflection,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,9 +98,15 @@ impl Principal {
                     (R::Region, Read) => self.is_ancestor_region(place),
                     (R::Community, _) => in_community,
                     (R::School | R::Teacher, Read) => in_community,
-                    (R::Exchange | R::ExchangeHours | R::Mentorship | R::MentorshipTask, _) => {
-                        in_community
-                    }
+                    (
+                        R::Exchange
+                        | R::ExchangeHours
+                        | R::Mentorship
+                        | R::MentorshipTask
+                        | R::Activity
+                        | R::Reflection,
+                        _,
+                    ) => in_community,
                     _ => false,
                 }
             }
@@ -107,10 +120,12 @@ impl Principal {
                         | R::Exchange
                         | R::ExchangeHours
                         | R::Mentorship
-                        | R::MentorshipTask,
+                        | R::MentorshipTask
+                        | R::Reflection,
                         _,
                     ) => own_school,
-                    (R::Community, Read) => {
+                    (R::Activity, Write) => own_school,
+                    (R::Community | R::Activity, Read) => {
                         place.community_id.is_some() && place.community_id == self.community_id
                     }
                     _ => false,
@@ -122,10 +137,11 @@ impl Principal {
                     place.teacher_id.is_some() && place.teacher_id == self.teacher_id
                 }
                 (R::School, Read) => place.school_id.is_some() && place.school_id == self.school_id,
-                (R::Community, Read) => {
+                (R::Community | R::Activity, Read) => {
                     place.community_id.is_some() && place.community_id == self.community_id
                 }
-                (R::Exchange | R::Mentorship, Read) | (R::ExchangeHours | R::MentorshipTask, _) => {
+                (R::Exchange | R::Mentorship, Read)
+                | (R::ExchangeHours | R::MentorshipTask | R::Reflection, _) => {
                     place.teacher_id.is_some() && place.teacher_id == self.teacher_id
                 }
                 _ => false,

@@ -11,8 +11,10 @@ pub mod error;
 pub mod i18n;
 pub mod inputs;
 pub mod newtypes;
+pub mod operations;
 pub mod quota;
 
 pub use enums::*;
 pub use error::{FieldError, ValidationErrors};
 pub use newtypes::*;
+pub use operations::{ActivityMode, ActivityStatus, SupportOrderStatus, Term};

@@ -327,3 +327,31 @@ pub(crate) fn improve(
     s.rebuild();
     done
 }
+
+/// A primal plan from a set of proposed moves (e.g. the subject network's solution at some multipliers):
+/// keep the moves that obey the hard rules, complete the quotas and the backbone share, then descend.
+/// `None` when the enforced quotas or share could not be reached from there.
+pub(crate) fn from_moves(
+    m: &Model,
+    quota: &[u32],
+    relax: Option<(u32, u32)>,
+    moves: &[(usize, usize)],
+    rng: &mut ChaCha8Rng,
+    stop: &mut dyn FnMut() -> bool,
+) -> Option<State> {
+    let mut s = Search::new(m);
+    s.quota = quota.to_vec();
+    s.relax = relax;
+    for &(t, j) in moves {
+        if s.can_add(t, j) {
+            s.st.add(m, t, j);
+        }
+    }
+    // drop backbone-less surplus moves if the share is broken: construct adds backbone moves first
+    s.construct();
+    if !s.notes.is_empty() || s.quota != quota {
+        return None;
+    }
+    s.descend(rng, stop);
+    Some(s.st)
+}

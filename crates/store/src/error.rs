@@ -37,3 +37,9 @@ impl StoreError {
         StoreError::Db(e)
     }
 }
+
+impl From<gongjin_domain::FieldError> for StoreError {
+    fn from(e: gongjin_domain::FieldError) -> Self {
+        StoreError::Invalid(e.into())
+    }
+}

@@ -5,7 +5,9 @@
 //!
 //! Every write runs in a transaction that also appends to the audit log ([`audit`]).
 
+pub mod activities;
 pub mod audit;
+pub mod calendar;
 pub mod communities;
 pub mod demo;
 pub mod error;
@@ -19,6 +21,8 @@ pub mod regions;
 pub mod schools;
 pub mod scope;
 pub mod sql;
+pub mod support;
+pub mod sync_lessons;
 pub mod teachers;
 pub mod testing;
 pub mod users;

@@ -1,0 +1,717 @@
+//! The lower bound: a Lagrangian decomposition. The proof is in [`crate::Plan::lower_bound`]; the pieces:
+//!
+//! * one *group network* per (stage, indicator): the teachers of the stage with the attribute, aggregated by
+//!   multiplier class (home school, attributes, allowed destinations), moving to parts of their stage; the
+//!   value is `w·CV + Σ π·y`, minimised exactly over integer flows for each possible number of units that end
+//!   in parts excluded from the CV (which fixes the CV's total `T`);
+//! * one *subject network*: every free teacher, with move costs, sending gaps, shortages, quotas and the
+//!   receiving cap as a convex-cost flow, paying `−Σ π` for the moves the groups price.
+
+use std::collections::BTreeMap;
+
+use crate::bound::cv_of;
+use crate::flow::{BIG, Cost, Net};
+use crate::model::{BB, DEG, Model, N_GROUPS};
+
+/// Teachers interchangeable for the CV groups: same school, stage, attributes and allowed destinations.
+pub(crate) struct MClass {
+    pub school: usize,
+    pub bb: bool,
+    pub deg: bool,
+    pub dests: Vec<usize>,
+    pub supply: i64,
+}
+
+/// Teachers interchangeable for the subject network: a multiplier class (or none) and a main subject.
+pub(crate) struct SClass {
+    pub m: Option<usize>,
+    pub school: usize,
+    pub main: Option<usize>,
+    pub bb: bool,
+    pub dests: Vec<usize>,
+    pub teachers: Vec<usize>,
+}
+
+struct GClass {
+    m: usize,
+    supply: i64,
+    /// local included part, None = excluded
+    home: Option<usize>,
+    /// (index into the class's dests, local included part or None = excluded)
+    dests: Vec<(usize, Option<usize>)>,
+}
+
+struct Group {
+    weight: f64,
+    enrol: Vec<f64>,
+    fixed: Vec<i64>,
+    fixed_total: i64,
+    psum: f64,
+    classes: Vec<GClass>,
+    /// some unit can end in an excluded part
+    crossing: bool,
+    e_min: i64,
+    e_max: i64,
+}
+
+struct GPoint {
+    q: f64,
+    u: f64,
+    /// per group class, per destination index: units
+    y: Vec<Vec<i64>>,
+}
+
+pub(crate) struct Decomp<'m, 'a> {
+    pub m: &'m Model<'a>,
+    pub mclasses: Vec<MClass>,
+    pub sclasses: Vec<SClass>,
+    groups: Vec<Option<Group>>,
+    /// multipliers per group (bb / deg by stage), per M-class, per destination index
+    pub pi: Vec<Vec<Vec<f64>>>,
+    pub rho: f64,
+    use_share: bool,
+    /// per group, per M-class: the class has a copy in the group network
+    onm: Vec<Vec<bool>>,
+    pub es_budget: usize,
+}
+
+/// Result of one evaluation of the dual function.
+pub(crate) struct Eval {
+    pub value: f64,
+    /// moves (teacher, destination) of the subject network's solution
+    pub moves: Vec<(usize, usize)>,
+    sub_pi: Vec<Vec<Vec<f64>>>,
+    sub_rho: f64,
+}
+
+impl<'m, 'a> Decomp<'m, 'a> {
+    pub fn new(m: &'m Model<'a>, use_share: bool) -> Self {
+        let mut mkey: BTreeMap<(usize, usize, bool, bool, Vec<usize>), usize> = BTreeMap::new();
+        let mut mclasses: Vec<MClass> = Vec::new();
+        let mut skey: BTreeMap<(Option<usize>, usize, Option<usize>, Vec<usize>), usize> =
+            BTreeMap::new();
+        let mut sclasses: Vec<SClass> = Vec::new();
+        for t in 0..m.nt {
+            if !m.t_free[t] || m.t_dests[t].is_empty() {
+                continue;
+            }
+            let i = m.t_school[t];
+            let (bb, deg) = (m.t_bb[t], m.t_deg[t]);
+            let mc = if bb || deg {
+                let st = usize::from(m.t_stage[t] == gongjin_balance::BalanceStage::Junior);
+                let key = (i, st, bb, deg, m.t_dests[t].clone());
+                let n = mclasses.len();
+                let id = *mkey.entry(key).or_insert(n);
+                if id == n {
+                    mclasses.push(MClass {
+                        school: i,
+                        bb,
+                        deg,
+                        dests: m.t_dests[t].clone(),
+                        supply: 0,
+                    });
+                }
+                mclasses[id].supply += 1;
+                Some(id)
+            } else {
+                None
+            };
+            let key = (mc, i, m.t_main[t], m.t_dests[t].clone());
+            let n = sclasses.len();
+            let id = *skey.entry(key).or_insert(n);
+            if id == n {
+                sclasses.push(SClass {
+                    m: mc,
+                    school: i,
+                    main: m.t_main[t],
+                    bb,
+                    dests: m.t_dests[t].clone(),
+                    teachers: Vec::new(),
+                });
+            }
+            sclasses[id].teachers.push(t);
+        }
+        // teachers of the M-class stage: recover from any S-class member
+        let mut mstage = vec![gongjin_balance::BalanceStage::Primary; mclasses.len()];
+        for sc in &sclasses {
+            if let Some(mc) = sc.m {
+                mstage[mc] = m.t_stage[sc.teachers[0]];
+            }
+        }
+        let groups: Vec<Option<Group>> = (0..N_GROUPS)
+            .map(|g| build_group(m, g, &mclasses, &mstage))
+            .collect();
+        // initial multipliers: each attribute class carries its move cost (split in two when it has both)
+        let w = &m.input.weights;
+        let mut pi = vec![vec![Vec::new(); mclasses.len()]; N_GROUPS];
+        for (c, mc) in mclasses.iter().enumerate() {
+            let share = if mc.bb && mc.deg { 0.5 } else { 1.0 };
+            for g in 0..N_GROUPS {
+                let ind = Model::group_ind(g);
+                let on = Model::group_stage(g) == mstage[c]
+                    && ((ind == BB && mc.bb) || (ind == DEG && mc.deg));
+                pi[g][c] = mc
+                    .dests
+                    .iter()
+                    .map(|&j| {
+                        if on {
+                            share * (m.move_cost(mc.school, j) + w.sender_gap)
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+            }
+        }
+        let onm: Vec<Vec<bool>> = (0..N_GROUPS)
+            .map(|g| {
+                let mut v = vec![false; mclasses.len()];
+                if let Some(gr) = &groups[g] {
+                    for c in &gr.classes {
+                        v[c.m] = true;
+                    }
+                }
+                v
+            })
+            .collect();
+        Decomp {
+            m,
+            onm,
+            mclasses,
+            sclasses,
+            groups,
+            pi,
+            rho: 0.0,
+            use_share,
+            es_budget: 24,
+        }
+    }
+
+    /// Evaluate the dual function at the current multipliers. Every value returned is a valid lower bound.
+    pub fn eval(&self) -> Eval {
+        let m = self.m;
+        let mut sub_pi: Vec<Vec<Vec<f64>>> = self
+            .pi
+            .iter()
+            .map(|v| v.iter().map(|x| vec![0.0; x.len()]).collect())
+            .collect();
+        let mut value = m.locked_constant();
+        // groups
+        for g in 0..N_GROUPS {
+            let Some(gr) = &self.groups[g] else { continue };
+            let (v, pt) = group_value(gr, &self.pi[g], self.es_budget);
+            value += v;
+            if let Some(pt) = pt {
+                for (k, gc) in gr.classes.iter().enumerate() {
+                    for (d, &y) in pt.y[k].iter().enumerate() {
+                        sub_pi[g][gc.m][gr.classes[k].dests[d].0] += y as f64;
+                    }
+                }
+            }
+        }
+        // subject network
+        let (sv, xs) = self.subject(m);
+        value += sv;
+        let mut moves = Vec::new();
+        let (mut moved, mut bbm) = (0i64, 0i64);
+        for t in 0..m.nt {
+            if m.t_lock[t].is_some() {
+                moved += 1;
+                bbm += i64::from(m.t_bb[t]);
+            }
+        }
+        for (c, sc) in self.sclasses.iter().enumerate() {
+            let mut next = 0;
+            for (d, &j) in sc.dests.iter().enumerate() {
+                let x = xs[c][d];
+                if x == 0 {
+                    continue;
+                }
+                moved += x;
+                if sc.bb {
+                    bbm += x;
+                }
+                if let Some(mc) = sc.m {
+                    for g in 0..N_GROUPS {
+                        if self.onm[g][mc] {
+                            sub_pi[g][mc][d] -= x as f64;
+                        }
+                    }
+                }
+                for _ in 0..x {
+                    moves.push((sc.teachers[next], j));
+                    next += 1;
+                }
+            }
+        }
+        let share = m.input.policy.backbone_share;
+        let sub_rho = if self.use_share {
+            share * moved as f64 - bbm as f64
+        } else {
+            0.0
+        };
+        Eval {
+            value,
+            moves,
+            sub_pi,
+            sub_rho,
+        }
+    }
+
+    /// The subject network: returns its value (with constants) and the units per S-class per destination.
+    fn subject(&self, m: &Model) -> (f64, Vec<Vec<i64>>) {
+        let w = &m.input.weights;
+        let share = m.input.policy.backbone_share;
+        let rho = if self.use_share { self.rho } else { 0.0 };
+        let nsub = m.nsubj + 1;
+        let none = m.nsubj;
+        let sub = |k: Option<usize>| k.unwrap_or(none);
+        // locked effects
+        let mut locked_out = vec![0i64; m.ns];
+        let mut locked_in = vec![0i64; m.ns];
+        let mut lo_main = vec![vec![0i64; nsub]; m.ns];
+        let mut li_main = vec![vec![0i64; nsub]; m.ns];
+        let (mut lmoved, mut lbb) = (0i64, 0i64);
+        for t in 0..m.nt {
+            if let Some((j, _)) = m.t_lock[t] {
+                let i = m.t_school[t];
+                locked_out[i] += 1;
+                locked_in[j] += 1;
+                lo_main[i][sub(m.t_main[t])] += 1;
+                li_main[j][sub(m.t_main[t])] += 1;
+                lmoved += 1;
+                lbb += i64::from(m.t_bb[t]);
+            }
+        }
+        let total: i64 = self
+            .sclasses
+            .iter()
+            .map(|c| c.teachers.len() as i64)
+            .sum::<i64>()
+            + 1;
+        let mut constant = rho * (share * lmoved as f64 - lbb as f64);
+        // nodes
+        let s = 0;
+        let school0 = 1;
+        let ik0 = school0 + m.ns;
+        let cls0 = ik0 + m.ns * nsub;
+        let jk0 = cls0 + self.sclasses.len();
+        let j0 = jk0 + m.ns * nsub;
+        let t = j0 + m.ns;
+        let mut net = Net::new(t + 1);
+        let mut free_at = vec![0i64; m.ns];
+        let mut ik_used = vec![vec![false; nsub]; m.ns];
+        let mut jk_used = vec![vec![false; nsub]; m.ns];
+        for sc in &self.sclasses {
+            free_at[sc.school] += sc.teachers.len() as i64;
+            ik_used[sc.school][sub(sc.main)] = true;
+            for &j in &sc.dests {
+                jk_used[j][sub(sc.main)] = true;
+            }
+        }
+        let mut quota_big = 0.0;
+        let mut qarcs = vec![(usize::MAX, 0i64); m.ns];
+        for i in 0..m.ns {
+            if free_at[i] == 0 {
+                continue;
+            }
+            let need = (i64::from(m.quota[i]) - locked_out[i]).clamp(0, free_at[i]);
+            quota_big += BIG * need as f64;
+            qarcs[i].1 = need;
+            qarcs[i].0 = net.add(
+                s,
+                school0 + i,
+                free_at[i],
+                Cost::Steps(vec![(need, -BIG), (i64::MAX, 0.0)]),
+            );
+            for k in 0..nsub {
+                if !ik_used[i][k] {
+                    continue;
+                }
+                let cost = if k == none {
+                    Cost::Lin(0.0)
+                } else {
+                    let room = (i64::from(m.surplus[i][k]) - lo_main[i][k]).max(0);
+                    Cost::Steps(vec![(room, 0.0), (i64::MAX, w.sender_gap)])
+                };
+                net.add(school0 + i, ik0 + i * nsub + k, total, cost);
+            }
+        }
+        let mut carcs: Vec<Vec<usize>> = Vec::with_capacity(self.sclasses.len());
+        for (c, sc) in self.sclasses.iter().enumerate() {
+            let k = sub(sc.main);
+            let i = sc.school;
+            net.add(
+                ik0 + i * nsub + k,
+                cls0 + c,
+                sc.teachers.len() as i64,
+                Cost::Lin(0.0),
+            );
+            let adj = rho * (share - if sc.bb { 1.0 } else { 0.0 });
+            let mut arcs = Vec::with_capacity(sc.dests.len());
+            for (d, &j) in sc.dests.iter().enumerate() {
+                let mut c0 = m.move_cost(i, j) + adj;
+                if let Some(mc) = sc.m {
+                    for g in 0..N_GROUPS {
+                        if self.onm[g][mc] {
+                            c0 -= self.pi[g][mc][d];
+                        }
+                    }
+                }
+                arcs.push(net.add(
+                    cls0 + c,
+                    jk0 + j * nsub + k,
+                    sc.teachers.len() as i64,
+                    Cost::Lin(c0),
+                ));
+            }
+            carcs.push(arcs);
+        }
+        for j in 0..m.ns {
+            let mut any = false;
+            for k in 0..nsub {
+                if !jk_used[j][k] {
+                    continue;
+                }
+                any = true;
+                let cost = if k == none {
+                    Cost::Lin(0.0)
+                } else {
+                    let open = (i64::from(m.shortage[j][k]) - li_main[j][k]).max(0);
+                    constant += w.shortage * open as f64;
+                    Cost::Steps(vec![(open, -w.shortage), (i64::MAX, 0.0)])
+                };
+                net.add(jk0 + j * nsub + k, j0 + j, total, cost);
+            }
+            if any {
+                let cap = if m.cap[j] == u32::MAX {
+                    total
+                } else {
+                    (i64::from(m.cap[j]) - locked_in[j]).max(0)
+                };
+                net.add(j0 + j, t, cap, Cost::Lin(0.0));
+            }
+        }
+        // shortages no free teacher can reach stay open: constant too
+        for j in 0..m.ns {
+            for k in 0..m.nsubj {
+                if !jk_used[j][k] {
+                    constant += w.shortage
+                        * (i64::from(m.shortage[j][k]) - li_main[j][k]).max(0) as f64;
+                }
+            }
+        }
+        net.run(s, t);
+        // every quota unit must have been routed (else the enforced quotas are infeasible: no bound)
+        let mut routed_ok = true;
+        for &(a, need) in &qarcs {
+            if a != usize::MAX && net.flow[a] < need {
+                routed_ok = false;
+            }
+        }
+        let mut v: f64 = (0..net.from.len()).map(|a| net.arc_cost(a)).sum();
+        v += quota_big + constant;
+        if !routed_ok {
+            v = f64::NEG_INFINITY;
+        }
+        let xs: Vec<Vec<i64>> = carcs
+            .iter()
+            .map(|arcs| arcs.iter().map(|&a| net.flow[a]).collect())
+            .collect();
+        (v, xs)
+    }
+
+    /// Projected subgradient ascent with Polyak steps towards `target` (the best known objective).
+    /// Calls `on_eval` after every evaluation (it may update the target, e.g. with a repaired primal);
+    /// returns the best bound seen.
+    pub fn ascend(
+        &mut self,
+        iters: u32,
+        mut target: f64,
+        on_eval: &mut dyn FnMut(&Eval, u32) -> Option<f64>,
+        stop: &mut dyn FnMut() -> bool,
+    ) -> (f64, u32) {
+        let mut best = f64::NEG_INFINITY;
+        let mut theta = 1.0;
+        let mut since = 0;
+        let mut done = 0;
+        for it in 0..iters {
+            if it > 0 && stop() {
+                break;
+            }
+            done += 1;
+            let ev = self.eval();
+            if let Some(t) = on_eval(&ev, it) {
+                target = target.min(t);
+            }
+            if ev.value > best + 1e-12 * (1.0 + best.abs()) {
+                best = ev.value;
+                since = 0;
+            } else {
+                since += 1;
+                if since >= 6 {
+                    theta *= 0.5;
+                    since = 0;
+                }
+            }
+            if target - best <= 1e-4 * target.abs() || theta < 1e-3 {
+                break;
+            }
+            let mut norm = ev.sub_rho * ev.sub_rho;
+            for g in &ev.sub_pi {
+                for c in g {
+                    for x in c {
+                        norm += x * x;
+                    }
+                }
+            }
+            if norm <= 0.0 {
+                break;
+            }
+            let gap = (target - ev.value).max(1e-4 * target.abs().max(1e-6));
+            let step = theta * gap / norm;
+            for (g, sg) in ev.sub_pi.iter().enumerate() {
+                for (c, sc) in sg.iter().enumerate() {
+                    for (d, x) in sc.iter().enumerate() {
+                        self.pi[g][c][d] += step * x;
+                    }
+                }
+            }
+            if self.use_share {
+                self.rho = (self.rho + step * ev.sub_rho).max(0.0);
+            }
+        }
+        (best, done)
+    }
+}
+
+fn build_group(
+    m: &Model,
+    g: usize,
+    mclasses: &[MClass],
+    mstage: &[gongjin_balance::BalanceStage],
+) -> Option<Group> {
+    let stage = Model::group_stage(g);
+    let ind = Model::group_ind(g);
+    let parts: Vec<usize> = (0..m.parts.len())
+        .filter(|&p| m.parts[p].stage == stage && m.parts[p].included)
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let local = |p: usize| parts.iter().position(|&x| x == p);
+    let mut fixed = vec![0i64; parts.len()];
+    for t in 0..m.nt {
+        if m.t_stage[t] != stage || !m.has_attr(t, ind) {
+            continue;
+        }
+        if m.t_free[t] && !m.t_dests[t].is_empty() {
+            continue;
+        }
+        let at = m.t_locked_dest(t).unwrap_or(m.t_school[t]);
+        if let Some(l) = m.part_of(at, stage).and_then(local) {
+            fixed[l] += 1;
+        }
+    }
+    let mut classes = Vec::new();
+    let (mut e_min, mut e_max) = (0i64, 0i64);
+    for (c, mc) in mclasses.iter().enumerate() {
+        let has = if ind == BB { mc.bb } else { mc.deg };
+        if !has || mstage[c] != stage {
+            continue;
+        }
+        let home = m.part_of(mc.school, stage).and_then(local);
+        let dests: Vec<(usize, Option<usize>)> = mc
+            .dests
+            .iter()
+            .enumerate()
+            .map(|(d, &j)| (d, m.part_of(j, stage).and_then(local)))
+            .collect();
+        let any_x = home.is_none() || dests.iter().any(|d| d.1.is_none());
+        let any_in = home.is_some() || dests.iter().any(|d| d.1.is_some());
+        if any_x {
+            e_max += mc.supply;
+        }
+        if !any_in {
+            e_min += mc.supply;
+        }
+        classes.push(GClass {
+            m: c,
+            supply: mc.supply,
+            home,
+            dests,
+        });
+    }
+    let enrol: Vec<f64> = parts
+        .iter()
+        .map(|&p| f64::from(m.parts[p].enrolment))
+        .collect();
+    let psum = enrol.iter().sum();
+    let fixed_total = fixed.iter().sum();
+    Some(Group {
+        weight: m.cv_weight(ind),
+        enrol,
+        fixed,
+        fixed_total,
+        psum,
+        crossing: e_max > 0,
+        e_min,
+        e_max,
+        classes,
+    })
+}
+
+/// min a·Q + b·U over the group's integer flows with exactly `e` units in excluded parts.
+fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: i64) -> Option<GPoint> {
+    let nc = gr.classes.len();
+    let np = gr.enrol.len();
+    let s = 0;
+    let c0 = 1;
+    let p0 = c0 + nc;
+    let x = p0 + np;
+    let t = x + 1;
+    let mut net = Net::new(t + 1);
+    let supply: i64 = gr.classes.iter().map(|c| c.supply).sum();
+    let mut darcs = Vec::with_capacity(nc);
+    let mut sarcs = Vec::with_capacity(nc);
+    for (k, gc) in gr.classes.iter().enumerate() {
+        sarcs.push(net.add(s, c0 + k, gc.supply, Cost::Lin(-BIG)));
+        let home = gc.home.map_or(x, |l| p0 + l);
+        net.add(c0 + k, home, gc.supply, Cost::Lin(0.0));
+        let mut arcs = Vec::with_capacity(gc.dests.len());
+        for &(d, lp) in &gc.dests {
+            let to = lp.map_or(x, |l| p0 + l);
+            arcs.push(net.add(c0 + k, to, gc.supply, Cost::Lin(b * pi[gc.m][d])));
+        }
+        darcs.push(arcs);
+    }
+    let mut parcs = Vec::with_capacity(np);
+    for l in 0..np {
+        let steps: Vec<(i64, f64)> = (0..supply.max(1))
+            .map(|u| {
+                let n = (gr.fixed[l] + u) as f64;
+                (u + 1, a * (2.0 * n + 1.0) / gr.enrol[l])
+            })
+            .collect();
+        parcs.push(net.add(p0 + l, t, supply, Cost::Steps(steps)));
+    }
+    let xarc = if gr.crossing {
+        Some(net.add(x, t, e, Cost::Lin(-BIG)))
+    } else {
+        None
+    };
+    net.run(s, t);
+    if sarcs
+        .iter()
+        .zip(&gr.classes)
+        .any(|(&a, c)| net.flow[a] < c.supply)
+    {
+        return None;
+    }
+    if let Some(xa) = xarc
+        && net.flow[xa] != e
+    {
+        return None;
+    }
+    let mut q = 0.0;
+    for l in 0..np {
+        let n = (gr.fixed[l] + net.flow[parcs[l]]) as f64;
+        q += n * n / gr.enrol[l];
+    }
+    let mut u = 0.0;
+    let mut y = Vec::with_capacity(nc);
+    for (k, gc) in gr.classes.iter().enumerate() {
+        let ys: Vec<i64> = darcs[k].iter().map(|&a| net.flow[a]).collect();
+        for (i, &(d, _)) in gc.dests.iter().enumerate() {
+            u += pi[gc.m][d] * ys[i] as f64;
+        }
+        y.push(ys);
+    }
+    Some(GPoint { q, u, y })
+}
+
+/// Exact (when the budget suffices) minimum of w·CV + U over the group's flows: for each count `e` of
+/// units in excluded parts, the lower-left hull of the achievable (Q, U) by parametric solves
+/// (Eisner–Severance); the concave objective is minimised at a vertex of the outer polygon of the
+/// supporting lines found. Returns the bound and the best actual point (for the subgradient).
+fn group_value(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoint>) {
+    let supply: i64 = gr.classes.iter().map(|c| c.supply).sum();
+    let es: Vec<i64> = if gr.crossing {
+        (gr.e_min..=gr.e_max).collect()
+    } else {
+        vec![0]
+    };
+    let mut best_bound = f64::INFINITY;
+    let mut best_pt: Option<(f64, GPoint)> = None;
+    for e in es {
+        let total = (gr.fixed_total + supply - e) as f64;
+        let f = |q: f64, u: f64| gr.weight * cv_of(q, gr.psum, total) + u;
+        let Some(p1) = group_solve(gr, pi, 1.0, 0.0, e) else {
+            continue;
+        };
+        let Some(p2) = group_solve(gr, pi, 0.0, 1.0, e) else {
+            continue;
+        };
+        let mut lines: Vec<(f64, f64, f64)> = vec![(1.0, 0.0, p1.q), (0.0, 1.0, p2.u)];
+        let mut pts = vec![p1, p2];
+        let mut stack = vec![(0usize, 1usize)];
+        let mut solves = 2;
+        while let Some((ia, ib)) = stack.pop() {
+            if solves >= budget {
+                break;
+            }
+            let (qa, ua, qb, ub) = (pts[ia].q, pts[ia].u, pts[ib].q, pts[ib].u);
+            let scale = 1e-9 * (1.0 + qa.abs() + ua.abs() + qb.abs() + ub.abs());
+            if !(qa < qb - scale && ua > ub + scale) {
+                continue;
+            }
+            let (a, b) = (ua - ub, qb - qa);
+            let nrm = a + b;
+            let (a, b) = (a / nrm, b / nrm);
+            let Some(pc) = group_solve(gr, pi, a, b, e) else {
+                break;
+            };
+            solves += 1;
+            let h = a * pc.q + b * pc.u;
+            lines.push((a, b, h));
+            if h < a * qa + b * ua - scale {
+                let ic = pts.len();
+                pts.push(pc);
+                stack.push((ia, ic));
+                stack.push((ic, ib));
+            }
+        }
+        // outer polygon vertices
+        let mut lb = f64::INFINITY;
+        for i in 0..lines.len() {
+            for j in (i + 1)..lines.len() {
+                let (a1, b1, h1) = lines[i];
+                let (a2, b2, h2) = lines[j];
+                let det = a1 * b2 - a2 * b1;
+                if det.abs() < 1e-15 {
+                    continue;
+                }
+                let q = (h1 * b2 - h2 * b1) / det;
+                let u = (a1 * h2 - a2 * h1) / det;
+                let ok = lines
+                    .iter()
+                    .all(|&(a, b, h)| a * q + b * u >= h - 1e-9 * (1.0 + h.abs()));
+                if ok {
+                    lb = lb.min(f(q, u));
+                }
+            }
+        }
+        best_bound = best_bound.min(lb);
+        for p in pts {
+            let v = f(p.q, p.u);
+            if best_pt.as_ref().is_none_or(|b| v < b.0) {
+                best_pt = Some((v, p));
+            }
+        }
+    }
+    if !best_bound.is_finite() {
+        // no feasible flow: should not happen (staying home is always feasible)
+        return (0.0, None);
+    }
+    (best_bound, best_pt.map(|x| x.1))
+}
