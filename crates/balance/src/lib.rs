@@ -506,5 +506,11 @@ pub fn evaluate(parts: &[SchoolPart], rules: &BalanceRules) -> BalanceReport {
     }
 }
 
+mod whatif;
+pub use whatif::{
+    AppliedMoves, CvChange, PartChange, StageWhatIf, TEACHER_INDICATORS, TeacherMove, ValueChange,
+    WhatIf, WhatIfError, apply_moves, what_if,
+};
+
 #[cfg(test)]
 mod tests;

@@ -32,9 +32,9 @@ pub enum Resource {
     /// Sits at the community with the school that runs it (host, offering or ordering school):
     /// everyone in the community reads it; its lead and that school's coordinator write it.
     Activity,
-    /// A participant's own contribution to an activity (a reflection): its teacher writes it,
-    /// as do that school's coordinator and the community's lead.
-    Reflection,
+    /// A teacher's own entries (reflections on activities, weekly teaching periods): the teacher
+    /// writes them, as do the school's coordinator and the community's lead.
+    TeacherEntry,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +104,7 @@ impl Principal {
                         | R::Mentorship
                         | R::MentorshipTask
                         | R::Activity
-                        | R::Reflection,
+                        | R::TeacherEntry,
                         _,
                     ) => in_community,
                     _ => false,
@@ -121,7 +121,7 @@ impl Principal {
                         | R::ExchangeHours
                         | R::Mentorship
                         | R::MentorshipTask
-                        | R::Reflection,
+                        | R::TeacherEntry,
                         _,
                     ) => own_school,
                     (R::Activity, Write) => own_school,
@@ -141,7 +141,7 @@ impl Principal {
                     place.community_id.is_some() && place.community_id == self.community_id
                 }
                 (R::Exchange | R::Mentorship, Read)
-                | (R::ExchangeHours | R::MentorshipTask | R::Reflection, _) => {
+                | (R::ExchangeHours | R::MentorshipTask | R::TeacherEntry, _) => {
                     place.teacher_id.is_some() && place.teacher_id == self.teacher_id
                 }
                 _ => false,

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::fmt_num;
-use crate::scoring::{CommunityInput, Evidence, MetricValue, ScoreCard, ScoreError, score_community};
+use crate::scoring::{
+    CommunityInput, Evidence, MetricValue, ScoreCard, ScoreError, score_community,
+};
 use crate::standard::{EPS, MetricKey, ProgressScale, Standard, linear};
 
 /// A member school's progress over the assessment period.
@@ -71,7 +73,9 @@ pub fn bundled_assessment(
     type Getter = fn(&MemberProgress) -> Option<f64>;
     let fills: [(MetricKey, Getter); 2] = [
         (MetricKey::MemberValueAdded, |m| m.value_added),
-        (MetricKey::MemberBalanceImprovement, |m| m.balance_improvement),
+        (MetricKey::MemberBalanceImprovement, |m| {
+            m.balance_improvement
+        }),
     ];
     for (key, get) in fills {
         if input.metrics.iter().any(|m| m.metric == key) {
@@ -108,14 +112,19 @@ pub fn bundled_assessment(
             let va = scaled(&rule.value_added, m.value_added);
             let bi = scaled(&rule.balance_improvement, m.balance_improvement);
             let progress = if wsum > 0.0 {
-                ((rule.value_added.weight * va + rule.balance_improvement.weight * bi) / wsum * 100.0)
+                ((rule.value_added.weight * va + rule.balance_improvement.weight * bi) / wsum
+                    * 100.0)
                     .clamp(0.0, 100.0)
             } else {
                 0.0
             };
             let part = |label: &str, key: MetricKey, v: Option<f64>, share: f64| match v {
                 Some(x) if x.is_finite() => {
-                    format!("{label} {}（得分率 {}%）", key.format_value(x), fmt_num(share * 100.0))
+                    format!(
+                        "{label} {}（得分率 {}%）",
+                        key.format_value(x),
+                        fmt_num(share * 100.0)
+                    )
                 }
                 _ => format!("{label}缺少数据（计 0）"),
             };
@@ -123,7 +132,12 @@ pub fn bundled_assessment(
                 "{}：{}，{}，进步得分 {}",
                 m.name,
                 part("增值", MetricKey::MemberValueAdded, m.value_added, va),
-                part("均衡提升", MetricKey::MemberBalanceImprovement, m.balance_improvement, bi),
+                part(
+                    "均衡提升",
+                    MetricKey::MemberBalanceImprovement,
+                    m.balance_improvement,
+                    bi
+                ),
                 fmt_num(progress)
             );
             MemberProgressScore {

@@ -76,7 +76,9 @@ pub enum IndexError {
     Empty,
     #[error("component `{key}` appears twice")]
     Duplicate { key: String },
-    #[error("component `{key}`: weight must be finite and ≥ 0, floor and target finite and distinct")]
+    #[error(
+        "component `{key}`: weight must be finite and ≥ 0, floor and target finite and distinct"
+    )]
     BadComponent { key: String },
 }
 
@@ -184,7 +186,10 @@ pub fn development_index(
                 ),
                 None => {
                     missing.push(c.key.clone());
-                    format!("{name}缺少数据，计 0 分（权重 {}%）", fmt_num(share * 100.0))
+                    format!(
+                        "{name}缺少数据，计 0 分（权重 {}%）",
+                        fmt_num(share * 100.0)
+                    )
                 }
             };
             ComponentResult {

@@ -17,21 +17,22 @@ mod scoring;
 mod standard;
 
 pub use bundled::{
-    BundledResult, MemberProgress, MemberProgressScore, RankEntry, TIE_DECIMALS, bundled_assessment, rank,
-    rank_bundled,
+    BundledResult, MemberProgress, MemberProgressScore, RankEntry, TIE_DECIMALS,
+    bundled_assessment, rank, rank_bundled,
 };
 pub use index::{
-    BALANCE_CV_PASS_SHARE, COVERAGE_RATE, ComponentResult, DevelopmentIndex, EXCHANGE_RATIO, IndexComponent,
-    IndexError, IndexFormula, MEAN_BUNDLED_SCORE, MEAN_VALUE_ADDED, STANDARD_PASS_SHARE, TrendPoint,
-    component_label_zh, development_index, figures_from_bundled, trend,
+    BALANCE_CV_PASS_SHARE, COVERAGE_RATE, ComponentResult, DevelopmentIndex, EXCHANGE_RATIO,
+    IndexComponent, IndexError, IndexFormula, MEAN_BUNDLED_SCORE, MEAN_VALUE_ADDED,
+    STANDARD_PASS_SHARE, TrendPoint, component_label_zh, development_index, figures_from_bundled,
+    trend,
 };
 pub use scoring::{
-    CommunityInput, DimensionScore, Evidence, IndicatorScore, ManualScore, MetricValue, ScoreCard, ScoreError,
-    ScoreStatus, score_community,
+    CommunityInput, DimensionScore, Evidence, IndicatorScore, ManualScore, MetricValue, ScoreCard,
+    ScoreError, ScoreStatus, score_community,
 };
 pub use standard::{
-    BundledRule, Dimension, Indicator, IndicatorKind, MetricKey, PresetDimension, ProgressScale, ScoringRule,
-    Standard, StandardError, Step, activity_kind_zh,
+    BundledRule, Dimension, Indicator, IndicatorKind, MetricKey, PresetDimension, ProgressScale,
+    ScoringRule, Standard, StandardError, Step, activity_kind_zh,
 };
 
 /// A number as explanations print it: at most two decimals, no trailing zeros (`8`, `6.5`, `0.33`).

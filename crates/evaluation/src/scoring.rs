@@ -151,7 +151,10 @@ pub enum ScoreError {
 
 /// Score a community. Missing metrics and unreviewed manual indicators score 0 and are listed in
 /// [`ScoreCard::incomplete`]; a metric the standard does not use is ignored.
-pub fn score_community(standard: &Standard, input: &CommunityInput) -> Result<ScoreCard, ScoreError> {
+pub fn score_community(
+    standard: &Standard,
+    input: &CommunityInput,
+) -> Result<ScoreCard, ScoreError> {
     if let Some(e) = standard.validate().into_iter().next() {
         return Err(ScoreError::Standard(e));
     }
@@ -226,8 +229,11 @@ pub fn score_community(standard: &Standard, input: &CommunityInput) -> Result<Sc
                         }
                         None => {
                             s.status = ScoreStatus::MissingMetric;
-                            s.explanation =
-                                format!("缺少{}数据，计 0 分（满分 {} 分）", metric.label_zh(), fmt_num(max));
+                            s.explanation = format!(
+                                "缺少{}数据，计 0 分（满分 {} 分）",
+                                metric.label_zh(),
+                                fmt_num(max)
+                            );
                             incomplete.push(ind.key.clone());
                         }
                     }
@@ -247,7 +253,7 @@ pub fn score_community(standard: &Standard, input: &CommunityInput) -> Result<Sc
                             fmt_num(max)
                         );
                         if !m.comment.trim().is_empty() {
-                            e.push_str("：");
+                            e.push('：');
                             e.push_str(m.comment.trim());
                         }
                         s.explanation = e;
@@ -261,8 +267,11 @@ pub fn score_community(standard: &Standard, input: &CommunityInput) -> Result<Sc
             }
             s.weighted_score = s.score * ind.weight;
             if (ind.weight - 1.0).abs() > EPS {
-                s.explanation
-                    .push_str(&format!("；权重 {}，计 {} 分", fmt_num(ind.weight), fmt_num(s.weighted_score)));
+                s.explanation.push_str(&format!(
+                    "；权重 {}，计 {} 分",
+                    fmt_num(ind.weight),
+                    fmt_num(s.weighted_score)
+                ));
             }
             scores.push(s);
         }
@@ -316,10 +325,18 @@ fn explain(metric: &MetricKey, rule: &ScoringRule, value: f64, score: f64, max: 
             if full {
                 format!("{label} {v}，目标 {}，{tail}", f(*target))
             } else if score <= EPS {
-                let cmp = if lower_better { "未低于" } else { "未超过" };
+                let cmp = if lower_better {
+                    "未低于"
+                } else {
+                    "未超过"
+                };
                 format!("{label} {v}，{cmp}起评线 {}，{tail}", f(*floor))
             } else {
-                format!("{label} {v}，起评线 {}、目标 {}，按比例{tail}", f(*floor), f(*target))
+                format!(
+                    "{label} {v}，起评线 {}、目标 {}，按比例{tail}",
+                    f(*floor),
+                    f(*target)
+                )
             }
         }
         ScoringRule::Steps { steps } => {
@@ -328,16 +345,16 @@ fn explain(metric: &MetricKey, rule: &ScoringRule, value: f64, score: f64, max: 
                 .filter(|s| value >= s.at_least - EPS)
                 .max_by(|a, b| a.at_least.total_cmp(&b.at_least));
             match reached {
-                Some(s) if full => format!("{label} {v}，达到 {} 档，{tail}", f(s.at_least)),
+                Some(s) if full => format!("{label} {v}，达到“{}”档，{tail}", f(s.at_least)),
                 Some(s) => format!(
-                    "{label} {v}，达到 {} 档（得分 {}%），{tail}",
+                    "{label} {v}，达到“{}”档（得分 {}%），{tail}",
                     f(s.at_least),
                     fmt_num(s.fraction * 100.0)
                 ),
                 None => {
                     let lowest = steps.iter().map(|s| s.at_least).min_by(f64::total_cmp);
                     match lowest {
-                        Some(l) => format!("{label} {v}，未达到最低档 {}，{tail}", f(l)),
+                        Some(l) => format!("{label} {v}，未达到最低档“{}”，{tail}", f(l)),
                         None => format!("{label} {v}，{tail}"),
                     }
                 }
@@ -345,9 +362,9 @@ fn explain(metric: &MetricKey, rule: &ScoringRule, value: f64, score: f64, max: 
         }
         ScoringRule::PassFail { threshold } => {
             if full {
-                format!("{label} {v}，达到 {} 的要求，{tail}", f(*threshold))
+                format!("{label} {v}，达到 {}的要求，{tail}", f(*threshold))
             } else {
-                format!("{label} {v}，未达到 {} 的要求，{tail}", f(*threshold))
+                format!("{label} {v}，未达到 {}的要求，{tail}", f(*threshold))
             }
         }
     }

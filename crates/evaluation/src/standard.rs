@@ -157,7 +157,7 @@ impl MetricKey {
             MetricKey::ActivitiesPerTerm { .. } => "次",
             MetricKey::JointResearchWeeks => "周",
             MetricKey::SyncLessons => "节",
-            MetricKey::SyncLessonSubjects => "个学科",
+            MetricKey::SyncLessonSubjects => "个",
             MetricKey::CourseHoursShared => "课时",
             MetricKey::StudentsReached => "人",
             MetricKey::MemberValueAdded => "个标准差",
@@ -176,18 +176,25 @@ impl MetricKey {
     }
 }
 
-/// Chinese label of the glossary's activity kinds; unknown kinds are shown by key.
+/// Chinese label of the preset activity kinds (the same keys as the domain's activity-kind presets); unknown
+/// (region-defined) kinds are shown by key.
 pub fn activity_kind_zh(kind: &str) -> String {
     match kind {
         "lesson_prep" => "集体备课",
         "same_topic" => "同课异构",
         "same_design" => "同课同构",
         "observation" => "听课评课",
-        "open_class" => "公开课、示范课",
+        "open_class" => "公开课/示范课",
         "lecture" => "专题讲座",
         "lesson_explaining" => "说课",
-        "test_items" => "试题研制",
+        "test_item" => "试题研制",
         "competition" => "教学竞赛",
+        "studio" => "名师工作室活动",
+        "touring_lecture" => "名师巡讲",
+        "online_research" => "网络教研",
+        "student_activity" => "学生活动",
+        "culture" => "文化/党建活动",
+        "visit" => "校际走访",
         other => return other.to_string(),
     }
     .to_string()
@@ -257,7 +264,11 @@ impl ScoringRule {
                 }
             }
         };
-        if f.is_finite() { f.clamp(0.0, 1.0) } else { 0.0 }
+        if f.is_finite() {
+            f.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
     }
 
     /// The value that earns full points (target, highest step, threshold).
@@ -289,7 +300,9 @@ impl ScoringRule {
                 }
                 for s in steps {
                     if !s.at_least.is_finite() || !(0.0..=1.0).contains(&s.fraction) {
-                        return Err("each step needs a finite threshold and a fraction in [0, 1]".into());
+                        return Err(
+                            "each step needs a finite threshold and a fraction in [0, 1]".into(),
+                        );
                     }
                 }
                 let mut sorted = steps.clone();
@@ -322,7 +335,10 @@ pub(crate) fn linear(value: f64, floor: f64, target: f64) -> f64 {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum IndicatorKind {
     /// Computed from a measured metric.
-    Automatic { metric: MetricKey, rule: ScoringRule },
+    Automatic {
+        metric: MetricKey,
+        rule: ScoringRule,
+    },
     /// Scored by a reviewer from the evidence; `guidance` is the scoring note (评分细则) shown to them.
     Manual {
         #[serde(default)]
@@ -512,7 +528,9 @@ pub enum StandardError {
     DuplicateDimension { key: String },
     #[error("duplicate indicator key `{key}`")]
     DuplicateIndicator { key: String },
-    #[error("indicator `{key}`: max points and weight must be finite, max points > 0 and weight ≥ 0")]
+    #[error(
+        "indicator `{key}`: max points and weight must be finite, max points > 0 and weight ≥ 0"
+    )]
     BadPoints { key: String },
     #[error("indicator `{key}`: {reason}")]
     BadRule { key: String, reason: String },
@@ -599,7 +617,8 @@ impl Standard {
         }
         if !scale_ok(&b.value_added) || !scale_ok(&b.balance_improvement) {
             errs.push(StandardError::BadBundled {
-                reason: "progress scales need weight ≥ 0 and distinct finite floor and target".into(),
+                reason: "progress scales need weight ≥ 0 and distinct finite floor and target"
+                    .into(),
             });
         } else if b.value_added.weight + b.balance_improvement.weight <= 0.0 {
             errs.push(StandardError::BadBundled {
@@ -617,14 +636,15 @@ impl Standard {
     pub fn preset(region_id: i64, year: i32) -> Standard {
         use MetricKey as M;
         use PresetDimension as D;
-        let auto = |key: &str, name: &str, desc: &str, pts: f64, metric: MetricKey, rule| Indicator {
-            key: key.into(),
-            name: name.into(),
-            description: desc.into(),
-            max_points: pts,
-            weight: 1.0,
-            kind: IndicatorKind::Automatic { metric, rule },
-        };
+        let auto =
+            |key: &str, name: &str, desc: &str, pts: f64, metric: MetricKey, rule| Indicator {
+                key: key.into(),
+                name: name.into(),
+                description: desc.into(),
+                max_points: pts,
+                weight: 1.0,
+                kind: IndicatorKind::Automatic { metric, rule },
+            };
         let manual = |key: &str, name: &str, desc: &str, pts: f64| Indicator {
             key: key.into(),
             name: name.into(),
@@ -632,7 +652,8 @@ impl Standard {
             max_points: pts,
             weight: 1.0,
             kind: IndicatorKind::Manual {
-                guidance: "对照佐证材料评分：全面落实得满分，部分落实酌情给分，未落实不得分。".into(),
+                guidance: "对照佐证材料评分：全面落实得满分，部分落实酌情给分，未落实不得分。"
+                    .into(),
             },
         };
         let lin = |floor: f64, target: f64| ScoringRule::Linear { floor, target };

@@ -39,12 +39,25 @@ fn preset_is_valid_and_totals_100() {
         ]
     );
     let names: Vec<&str> = s.dimensions.iter().map(|d| d.name.as_str()).collect();
-    assert_eq!(names, ["管理共进", "师资共育", "资源共享", "协同发展", "整体提升"]);
-    // Every metric of the vocabulary except none is used by the preset.
+    assert_eq!(
+        names,
+        ["管理共进", "师资共育", "资源共享", "协同发展", "整体提升"]
+    );
+    // All 15 metrics are used; activities twice (all kinds, and same_topic): 16 keys.
     assert_eq!(s.metrics().len(), 16);
     // Source texts quoted.
-    assert!(s.indicator("long_term_exchanges").unwrap().description.contains("不少于5人"));
-    assert!(s.indicator("shadowing_share").unwrap().description.contains("20%"));
+    assert!(
+        s.indicator("long_term_exchanges")
+            .unwrap()
+            .description
+            .contains("不少于5人")
+    );
+    assert!(
+        s.indicator("shadowing_share")
+            .unwrap()
+            .description
+            .contains("20%")
+    );
 }
 
 #[test]
@@ -56,8 +69,14 @@ fn metric_keys_round_trip() {
         kind: Some("same_topic".into()),
     };
     assert_eq!(k.key(), "activities_per_term:same_topic");
-    assert_eq!(serde_json::to_string(&k).unwrap(), "\"activities_per_term:same_topic\"");
-    assert_eq!(serde_json::from_str::<MetricKey>("\"sync_lessons\"").unwrap(), MetricKey::SyncLessons);
+    assert_eq!(
+        serde_json::to_string(&k).unwrap(),
+        "\"activities_per_term:same_topic\""
+    );
+    assert_eq!(
+        serde_json::from_str::<MetricKey>("\"sync_lessons\"").unwrap(),
+        MetricKey::SyncLessons
+    );
     assert!(serde_json::from_str::<MetricKey>("\"nope\"").is_err());
     assert!(MetricKey::parse("activities_per_term:").is_none());
     assert!(MetricKey::parse("activities_per_term:Bad Kind").is_none());
@@ -92,12 +111,27 @@ fn validation_finds_problems() {
     }
     s.bundled.member_share = 1.5;
     let errs = s.validate();
-    assert!(errs.iter().any(|e| matches!(e, StandardError::DuplicateIndicator { .. })));
-    assert!(errs.iter().any(|e| matches!(e, StandardError::BadPoints { .. })));
-    assert!(errs.iter().any(|e| matches!(e, StandardError::BadRule { .. })));
-    assert!(errs.iter().any(|e| matches!(e, StandardError::BadBundled { .. })));
+    assert!(
+        errs.iter()
+            .any(|e| matches!(e, StandardError::DuplicateIndicator { .. }))
+    );
+    assert!(
+        errs.iter()
+            .any(|e| matches!(e, StandardError::BadPoints { .. }))
+    );
+    assert!(
+        errs.iter()
+            .any(|e| matches!(e, StandardError::BadRule { .. }))
+    );
+    assert!(
+        errs.iter()
+            .any(|e| matches!(e, StandardError::BadBundled { .. }))
+    );
     let input = CommunityInput::default();
-    assert!(matches!(score_community(&s, &input), Err(ScoreError::Standard(_))));
+    assert!(matches!(
+        score_community(&s, &input),
+        Err(ScoreError::Standard(_))
+    ));
 }
 
 #[test]
@@ -152,7 +186,10 @@ fn explanations_and_hand_checked_scores() {
 
     let subj = find(&card, "sync_lesson_subjects");
     assert!(close(subj.score, 2.1)); // 70% of 3
-    assert!(subj.explanation.contains("达到 2 个学科 档"), "{}", subj.explanation);
+    assert_eq!(
+        subj.explanation,
+        "同步课堂学科数 2 个，达到“2 个”档（得分 70%），得 2.1 分（满分 3 分）"
+    );
 
     let md = find(&card, "meeting_decisions_done");
     assert!(close(md.score, 0.0));
@@ -163,17 +200,27 @@ fn explanations_and_hand_checked_scores() {
 
     let hours = find(&card, "hours_per_exchanged_teacher");
     assert!(close(hours.score, 0.0));
-    assert!(hours.explanation.contains("未达到最低档 20 小时"));
+    assert!(
+        hours.explanation.contains("未达到最低档“20 小时”"),
+        "{}",
+        hours.explanation
+    );
 
     let man = find(&card, "plans_and_charter");
     assert_eq!(man.status, ScoreStatus::Reviewed);
     assert!(close(man.score, 4.5));
-    assert_eq!(man.explanation, "王科长评分 4.5 分（满分 5 分）：三年规划未细化到学期");
+    assert_eq!(
+        man.explanation,
+        "王科长评分 4.5 分（满分 5 分）：三年规划未细化到学期"
+    );
     assert_eq!(man.attachments, vec![11, 12]);
 
     let missing = find(&card, "backbone_share");
     assert_eq!(missing.status, ScoreStatus::MissingMetric);
-    assert_eq!(missing.explanation, "缺少骨干教师占交流教师比例数据，计 0 分（满分 5 分）");
+    assert_eq!(
+        missing.explanation,
+        "缺少骨干教师占交流教师比例数据，计 0 分（满分 5 分）"
+    );
     assert!(card.incomplete.contains(&"backbone_share".to_string()));
     assert!(card.incomplete.contains(&"resource_library".to_string()));
     assert!(!card.incomplete.contains(&"plans_and_charter".to_string()));
@@ -235,12 +282,21 @@ fn manual_score_errors() {
     ));
     let mut dup = with("plans_and_charter", 1.0);
     dup.manual.push(dup.manual[0].clone());
-    assert!(matches!(score_community(&s, &dup), Err(ScoreError::DuplicateManual { .. })));
+    assert!(matches!(
+        score_community(&s, &dup),
+        Err(ScoreError::DuplicateManual { .. })
+    ));
     let dupm = CommunityInput {
-        metrics: vec![mv(MetricKey::SyncLessons, 1.0), mv(MetricKey::SyncLessons, 2.0)],
+        metrics: vec![
+            mv(MetricKey::SyncLessons, 1.0),
+            mv(MetricKey::SyncLessons, 2.0),
+        ],
         ..Default::default()
     };
-    assert!(matches!(score_community(&s, &dupm), Err(ScoreError::DuplicateMetric { .. })));
+    assert!(matches!(
+        score_community(&s, &dupm),
+        Err(ScoreError::DuplicateMetric { .. })
+    ));
 }
 
 #[test]
@@ -314,11 +370,11 @@ fn pass_fail_explanations() {
     };
     assert_eq!(
         card(20.0).dimensions[0].indicators[0].explanation,
-        "同步课堂 20 节，达到 20 节 的要求，得满分 10 分"
+        "同步课堂 20 节，达到 20 节的要求，得满分 10 分"
     );
     assert_eq!(
         card(19.0).dimensions[0].indicators[0].explanation,
-        "同步课堂 19 节，未达到 20 节 的要求，得 0 分（满分 10 分）"
+        "同步课堂 19 节，未达到 20 节的要求，得 0 分（满分 10 分）"
     );
     assert!(card(20.0).passed);
 }
@@ -433,7 +489,10 @@ fn development_index_hand_checked() {
         d.components[0].explanation,
         "教共体覆盖率 80%（起评 50%，目标 100%），达成 60%，权重 20%，计 12 分"
     );
-    assert!(close(d.components.iter().map(|c| c.points).sum::<f64>(), d.index));
+    assert!(close(
+        d.components.iter().map(|c| c.points).sum::<f64>(),
+        d.index
+    ));
 
     let bad = IndexFormula {
         components: vec![
@@ -472,7 +531,10 @@ fn figures_from_bundled_results() {
     let rs = vec![mk(1, 5.0), mk(2, 0.0)];
     let figs = figures_from_bundled(&rs);
     assert_eq!(figs[STANDARD_PASS_SHARE], 0.0);
-    assert!(close(figs[MEAN_BUNDLED_SCORE], (rs[0].score + rs[1].score) / 2.0));
+    assert!(close(
+        figs[MEAN_BUNDLED_SCORE],
+        (rs[0].score + rs[1].score) / 2.0
+    ));
     let ranked = rank_bundled(&rs);
     assert_eq!(ranked[0].community_id, 1);
     assert!(figures_from_bundled(&[]).is_empty());
@@ -483,7 +545,10 @@ fn trend_sorted_with_changes() {
     let t = trend(&[(2024, 89.0), (2022, 80.0), (2023, 85.5), (2023, 86.0)]);
     assert_eq!(t.len(), 3);
     assert_eq!((t[0].year, t[0].change), (2022, None));
-    assert_eq!((t[1].year, t[1].index, t[1].change), (2023, 86.0, Some(6.0)));
+    assert_eq!(
+        (t[1].year, t[1].index, t[1].change),
+        (2023, 86.0, Some(6.0))
+    );
     assert_eq!(t[2].change, Some(3.0));
     assert!(trend(&[]).is_empty());
 }

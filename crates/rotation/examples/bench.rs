@@ -12,7 +12,7 @@ fn main() {
     let input = synthetic::district(seed, ns, nt);
     let start = Instant::now();
     let deadline = start + std::time::Duration::from_secs(8);
-    let p = plan_with_stop(&input, &PlanOptions { seed, rounds }, &mut || {
+    let p = plan_with_stop(&input, &PlanOptions { seed, rounds, bound_iterations: a.get(5).and_then(|s| s.parse().ok()).unwrap_or(200) }, &mut || {
         Instant::now() > deadline
     })
     .expect("plan");
@@ -23,7 +23,7 @@ fn main() {
         input.teachers.len(),
         input.schools.len()
     );
-    println!("time {:.2}s rounds {}", el.as_secs_f64(), p.rounds);
+    println!("time {:.2}s rounds {} bound iterations {}", el.as_secs_f64(), p.rounds, p.bound_iterations);
     println!(
         "objective {:.6} lower bound {:.6} gap {:.3}%",
         p.objective.total,

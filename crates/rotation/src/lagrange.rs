@@ -63,6 +63,7 @@ struct GPoint {
 
 pub(crate) struct Decomp<'m, 'a> {
     pub m: &'m Model<'a>,
+    #[allow(dead_code)]
     pub mclasses: Vec<MClass>,
     pub sclasses: Vec<SClass>,
     groups: Vec<Option<Group>>,
@@ -183,7 +184,7 @@ impl<'m, 'a> Decomp<'m, 'a> {
             pi,
             rho: 0.0,
             use_share,
-            es_budget: 24,
+            es_budget: 64,
         }
     }
 
@@ -444,12 +445,12 @@ impl<'m, 'a> Decomp<'m, 'a> {
             if let Some(t) = on_eval(&ev, it) {
                 target = target.min(t);
             }
-            if ev.value > best + 1e-12 * (1.0 + best.abs()) {
+            if best == f64::NEG_INFINITY || ev.value > best + 1e-12 * (1.0 + best.abs()) {
                 best = ev.value;
                 since = 0;
             } else {
                 since += 1;
-                if since >= 6 {
+                if since >= 20 {
                     theta *= 0.5;
                     since = 0;
                 }
@@ -652,55 +653,68 @@ fn group_value(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoin
         let Some(p2) = group_solve(gr, pi, 0.0, 1.0, e) else {
             continue;
         };
+        // each found point with its supporting line a·Q + b·U ≥ h (exact minimum of the solve)
         let mut lines: Vec<(f64, f64, f64)> = vec![(1.0, 0.0, p1.q), (0.0, 1.0, p2.u)];
         let mut pts = vec![p1, p2];
-        let mut stack = vec![(0usize, 1usize)];
-        let mut solves = 2;
-        while let Some((ia, ib)) = stack.pop() {
-            if solves >= budget {
-                break;
+        let apex = |l1: (f64, f64, f64), l2: (f64, f64, f64)| -> Option<(f64, f64)> {
+            let det = l1.0 * l2.1 - l2.0 * l1.1;
+            if det.abs() < 1e-15 {
+                return None;
             }
+            Some((
+                (l1.2 * l2.1 - l2.2 * l1.1) / det,
+                (l1.0 * l2.2 - l2.0 * l1.2) / det,
+            ))
+        };
+        let mut incumbent = pts.iter().map(|p| f(p.q, p.u)).fold(f64::INFINITY, f64::min);
+        // open edges (a, b, lower bound of f over the hull between them)
+        let mut open: Vec<(usize, usize, f64)> = Vec::new();
+        let push_edge = |ia: usize, ib: usize, pts: &[GPoint], lines: &[(f64, f64, f64)], open: &mut Vec<(usize, usize, f64)>| {
             let (qa, ua, qb, ub) = (pts[ia].q, pts[ia].u, pts[ib].q, pts[ib].u);
             let scale = 1e-9 * (1.0 + qa.abs() + ua.abs() + qb.abs() + ub.abs());
             if !(qa < qb - scale && ua > ub + scale) {
-                continue;
+                return;
             }
+            let lb = match apex(lines[ia], lines[ib]) {
+                Some((q, u)) => f(q, u).min(f(qa, ua)).min(f(qb, ub)),
+                None => f(qa, ua).min(f(qb, ub)),
+            };
+            open.push((ia, ib, lb));
+        };
+        push_edge(0, 1, &pts, &lines, &mut open);
+        let mut solves = 2;
+        loop {
+            // best-first: the open edge with the lowest bound
+            let Some(k) = (0..open.len()).min_by(|&x, &y| open[x].2.total_cmp(&open[y].2)) else {
+                break;
+            };
+            let tol = 1e-9 * (1.0 + incumbent.abs());
+            if open[k].2 >= incumbent - tol || solves >= budget {
+                break;
+            }
+            let (ia, ib, _) = open.swap_remove(k);
+            let (qa, ua, qb, ub) = (pts[ia].q, pts[ia].u, pts[ib].q, pts[ib].u);
+            let scale = 1e-9 * (1.0 + qa.abs() + ua.abs() + qb.abs() + ub.abs());
             let (a, b) = (ua - ub, qb - qa);
             let nrm = a + b;
             let (a, b) = (a / nrm, b / nrm);
             let Some(pc) = group_solve(gr, pi, a, b, e) else {
+                open.push((ia, ib, f64::NEG_INFINITY));
                 break;
             };
             solves += 1;
             let h = a * pc.q + b * pc.u;
-            lines.push((a, b, h));
             if h < a * qa + b * ua - scale {
+                incumbent = incumbent.min(f(pc.q, pc.u));
                 let ic = pts.len();
                 pts.push(pc);
-                stack.push((ia, ic));
-                stack.push((ic, ib));
+                lines.push((a, b, h));
+                push_edge(ia, ic, &pts, &lines, &mut open);
+                push_edge(ic, ib, &pts, &lines, &mut open);
             }
+            // else the segment is a hull edge: f on it is at least min(f(A), f(B)) ≥ incumbent
         }
-        // outer polygon vertices
-        let mut lb = f64::INFINITY;
-        for i in 0..lines.len() {
-            for j in (i + 1)..lines.len() {
-                let (a1, b1, h1) = lines[i];
-                let (a2, b2, h2) = lines[j];
-                let det = a1 * b2 - a2 * b1;
-                if det.abs() < 1e-15 {
-                    continue;
-                }
-                let q = (h1 * b2 - h2 * b1) / det;
-                let u = (a1 * h2 - a2 * h1) / det;
-                let ok = lines
-                    .iter()
-                    .all(|&(a, b, h)| a * q + b * u >= h - 1e-9 * (1.0 + h.abs()));
-                if ok {
-                    lb = lb.min(f(q, u));
-                }
-            }
-        }
+        let lb = open.iter().map(|x| x.2).fold(incumbent, f64::min);
         best_bound = best_bound.min(lb);
         for p in pts {
             let v = f(p.q, p.u);

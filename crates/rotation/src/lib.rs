@@ -19,6 +19,8 @@
 //! Pure: no IO, no clock. Time limits are the caller's: pass a `should_stop` closure.
 
 mod bound;
+mod flow;
+mod lagrange;
 mod model;
 mod search;
 pub mod synthetic;
@@ -204,10 +206,13 @@ pub struct PlanInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PlanOptions {
     pub seed: u64,
     /// Iterated-local-search rounds after the first descent (the budget; deterministic).
     pub rounds: u32,
+    /// Subgradient iterations of the Lagrangian bound (each one also proposes a primal plan).
+    pub bound_iterations: u32,
 }
 
 impl Default for PlanOptions {
@@ -215,6 +220,7 @@ impl Default for PlanOptions {
         PlanOptions {
             seed: 1,
             rounds: 30,
+            bound_iterations: 200,
         }
     }
 }
@@ -355,6 +361,8 @@ pub struct Plan {
     pub infeasibilities: Vec<String>,
     /// Local-search rounds done.
     pub rounds: u32,
+    /// Subgradient iterations of the bound done.
+    pub bound_iterations: u32,
 }
 
 /// Plan with no deadline.
@@ -388,8 +396,42 @@ pub fn plan_with_stop(
         s.relax = Some((s.st.bb_moved, s.st.moved));
     }
     let rounds = search::improve(&mut s, opts.seed, opts.rounds, should_stop);
-    let lb = bound::lower_bound(&m);
-    Ok(report(&m, &s.st, &s.notes, Some(lb), rounds))
+    let mut lb = bound::lower_bound(&m);
+    let mut best = s.st.clone();
+    let mut best_f = best.objective(&m);
+    let mut iterations = 0;
+    if opts.bound_iterations > 0 && !should_stop() {
+        let mut dec = lagrange::Decomp::new(&m, s.relax.is_none());
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(opts.seed ^ 0x9e37);
+        let quota = m.quota.clone();
+        let relax = s.relax;
+        let mut last_moves: Vec<(usize, usize)> = Vec::new();
+        let start_f = best_f;
+        // on large districts the repair + descent costs more than a dual step: propose less often
+        let every = if m.nt > 1000 { 5 } else { 1 };
+        let mut primal = |ev: &lagrange::Eval, it: u32| -> Option<f64> {
+            if it % every != 0 || ev.moves == last_moves {
+                return None;
+            }
+            last_moves = ev.moves.clone();
+            let st = search::from_moves(&m, &quota, relax, &ev.moves, &mut rng, &mut || false)?;
+            let f = st.objective(&m);
+            if f < best_f - 1e-12 {
+                best_f = f;
+                best = st;
+            }
+            Some(best_f)
+        };
+        let (dual, done) = dec.ascend(opts.bound_iterations, start_f, &mut primal, should_stop);
+        iterations = done;
+        // guard against rounding in the sums
+        lb = lb.max(dual - 1e-9 * (1.0 + dual.abs()));
+    }
+    s.st = best;
+    s.rebuild();
+    let mut p = report(&m, &s.st, &s.notes, Some(lb), rounds);
+    p.bound_iterations = iterations;
+    Ok(p)
 }
 
 /// What a person would do: per stage, the strongest urban or strong schools (highest backbone per 100)
@@ -867,11 +909,17 @@ fn report(m: &Model, st: &State, notes: &[String], lb: Option<f64>, rounds: u32)
         gap,
         infeasibilities: notes.to_vec(),
         rounds,
+        bound_iterations: 0,
     }
 }
 
-/// The lower bound alone (see [`Plan::lower_bound`]), with nominal quotas.
+/// The lower bound with the nominal quotas (see [`Plan::lower_bound`]): the Lagrangian bound of a default
+/// [`plan`] when every quota is feasible (then enforced = nominal), else the simple bound.
 pub fn lower_bound(input: &PlanInput) -> Result<f64, PlanError> {
+    let p = plan(input, &PlanOptions::default())?;
+    if p.infeasibilities.is_empty() {
+        return Ok(p.lower_bound);
+    }
     let mut m = Model::new(input)?;
     m.quota = m.quota_nominal.clone();
     Ok(bound::lower_bound(&m))

@@ -16,8 +16,8 @@ mod tdist;
 mod value_added;
 
 pub use model::{
-    DEFAULT_LOW_SHARE, InputError, RowError, RowErrorKind, ScoreRow, TestError, UnifiedTest, validate,
-    validate_rows,
+    DEFAULT_LOW_SHARE, InputError, RowError, RowErrorKind, ScoreRow, TestError, UnifiedTest,
+    validate, validate_rows,
 };
 pub use stats::{
     AnalyseError, Band, Bands, ClassStats, CoreGap, GroupStats, SchoolStats, TestReport, analyse,

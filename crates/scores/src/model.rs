@@ -165,7 +165,7 @@ pub fn validate_rows(test: &UnifiedTest, rows: &[ScoreRow]) -> Result<(), Vec<Ro
 
 /// A test or its rows are unusable.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
-#[serde(tag = "error", rename_all = "snake_case")]
+#[serde(tag = "error", content = "detail", rename_all = "snake_case")]
 pub enum InputError {
     #[error("{0}")]
     Test(TestError),

@@ -175,7 +175,11 @@ pub enum AnalyseError {
 }
 
 /// Validate and analyse a test: overall, per school, per class.
-pub fn analyse(test: &UnifiedTest, rows: &[ScoreRow], bands: &Bands) -> Result<TestReport, AnalyseError> {
+pub fn analyse(
+    test: &UnifiedTest,
+    rows: &[ScoreRow],
+    bands: &Bands,
+) -> Result<TestReport, AnalyseError> {
     validate(test, rows).map_err(AnalyseError::Input)?;
     let edges = bands.edges(test.full_marks).ok_or(AnalyseError::Bands)?;
     let all: Vec<&ScoreRow> = rows.iter().collect();

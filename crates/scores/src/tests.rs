@@ -59,7 +59,11 @@ fn hand_checked_stats() {
     assert_eq!(counts, [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
     assert_eq!((s1.bands[5].lower, s1.bands[5].upper), (50.0, 60.0));
     // Natural class order: 五(2)班 before 五(10)班.
-    let labels: Vec<&str> = r.schools[0].classes.iter().map(|c| c.class_label.as_str()).collect();
+    let labels: Vec<&str> = r.schools[0]
+        .classes
+        .iter()
+        .map(|c| c.class_label.as_str())
+        .collect();
     assert_eq!(labels, ["五(2)班", "五(10)班"]);
     assert_eq!(r.schools[0].classes[1].stats.absent, 1);
 
@@ -113,7 +117,13 @@ fn custom_bands_and_lines() {
     assert_eq!(c, [2, 1, 1]);
     assert_eq!(r.overall.low_score_rate, Some(0.5));
     assert!(matches!(
-        analyse(&t, &rows, &Bands::Edges { edges: vec![0.0, 0.0] }),
+        analyse(
+            &t,
+            &rows,
+            &Bands::Edges {
+                edges: vec![0.0, 0.0]
+            }
+        ),
         Err(AnalyseError::Bands)
     ));
     assert!(matches!(
@@ -164,10 +174,16 @@ fn test_definition_errors() {
     let mut t = test_def(100.0);
     t.pass_line = 101.0;
     t.excellent_line = 102.0;
-    assert_eq!(t.validate().unwrap_err().to_string(), "及格线 101 超出 0–100 的范围");
+    assert_eq!(
+        t.validate().unwrap_err().to_string(),
+        "及格线 101 超出 0–100 的范围"
+    );
     let mut t = test_def(100.0);
     t.excellent_line = 50.0;
-    assert!(matches!(t.validate(), Err(TestError::ExcellentBelowPass { .. })));
+    assert!(matches!(
+        t.validate(),
+        Err(TestError::ExcellentBelowPass { .. })
+    ));
 }
 
 #[test]
@@ -199,7 +215,11 @@ fn t_quantiles_match_tables() {
         assert!(close(t_cdf(t, 1.0), want, 1e-12));
     }
     assert!(close(ln_gamma(5.0), 24f64.ln(), 1e-12));
-    assert!(close(ln_gamma(0.5), std::f64::consts::PI.sqrt().ln(), 1e-12));
+    assert!(close(
+        ln_gamma(0.5),
+        std::f64::consts::PI.sqrt().ln(),
+        1e-12
+    ));
 }
 
 #[test]
@@ -220,11 +240,25 @@ fn value_added_exact_line_and_matching() {
     let t = test_def(100.0);
     // Later = 10 + 0.8 × earlier exactly: slope 1 on z, every residual 0.
     let earlier: Vec<ScoreRow> = (0..6)
-        .map(|i| row(&format!("s{i}"), 1 + i % 2, "a", Some(40.0 + 10.0 * i as f64)))
+        .map(|i| {
+            row(
+                &format!("s{i}"),
+                1 + i % 2,
+                "a",
+                Some(40.0 + 10.0 * i as f64),
+            )
+        })
         .chain([row("gone", 1, "a", Some(50.0)), row("abs", 1, "a", None)])
         .collect();
     let later: Vec<ScoreRow> = (0..6)
-        .map(|i| row(&format!("s{i}"), 1 + i % 2, "a", Some(10.0 + 0.8 * (40.0 + 10.0 * i as f64))))
+        .map(|i| {
+            row(
+                &format!("s{i}"),
+                1 + i % 2,
+                "a",
+                Some(10.0 + 0.8 * (40.0 + 10.0 * i as f64)),
+            )
+        })
         .chain([
             row("new", 1, "a", Some(70.0)),
             row("new2", 2, "a", Some(70.0)),
@@ -254,19 +288,29 @@ fn value_added_errors() {
         value_added((&t, &few), (&t, &few), &BTreeMap::new()),
         Err(ValueAddedError::TooFewMatched { matched: 2 })
     ));
-    let flat: Vec<ScoreRow> = (0..5).map(|i| row(&i.to_string(), 1, "a", Some(50.0))).collect();
+    let flat: Vec<ScoreRow> = (0..5)
+        .map(|i| row(&i.to_string(), 1, "a", Some(50.0)))
+        .collect();
     let ok: Vec<ScoreRow> = (0..5)
         .map(|i| row(&i.to_string(), 1, "a", Some(50.0 + i as f64)))
         .collect();
     assert!(matches!(
         value_added((&t, &flat), (&t, &ok), &BTreeMap::new()),
-        Err(ValueAddedError::NoVariance { which: Which::Earlier })
+        Err(ValueAddedError::NoVariance {
+            which: Which::Earlier
+        })
     ));
     let mut bad = ok.clone();
     bad[3].score = Some(101.0);
     let e = value_added((&t, &ok), (&t, &bad), &BTreeMap::new()).unwrap_err();
     assert!(e.to_string().starts_with("后测："), "{e}");
     assert!(e.to_string().contains("第4行"), "{e}");
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["which"], "later");
+    assert_eq!(json["input"]["error"], "rows");
+    assert_eq!(json["input"]["detail"][0]["row"], 4);
+    let back: ValueAddedError = serde_json::from_value(json).unwrap();
+    assert_eq!(back, e);
 }
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
@@ -276,17 +320,16 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
-/// Three schools of 200 students with planted effects +0.3, 0, −0.2 (in units of the noise-free later SD):
-/// later = 0.8 · earlier + effect + 0.6 · noise. The estimates, relative to the cohort and in later-SD units, are
-/// (effect − mean effect) / √(1 + var(effects)), and each lies within its school's 95% interval.
-#[test]
-fn synthetic_cohort_recovers_planted_effects() {
-    let mut rng = ChaCha8Rng::seed_from_u64(20250110);
-    let effects = [(1_i64, 0.3), (2, 0.0), (3, -0.2)];
+type Cohort = (UnifiedTest, Vec<ScoreRow>, Vec<ScoreRow>);
+
+/// Three schools of 200 students with planted effects (in units of the noise-free later SD):
+/// later = 0.8 · earlier + effect + 0.6 · noise.
+fn cohort(seed: u64, effects: &[(i64, f64)]) -> Cohort {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let t = test_def(120.0);
     let mut earlier = Vec::new();
     let mut later = Vec::new();
-    for &(school, effect) in &effects {
+    for &(school, effect) in effects {
         for i in 0..200 {
             let num = format!("{school}-{i:03}");
             let ability = normal(&mut rng);
@@ -296,6 +339,28 @@ fn synthetic_cohort_recovers_planted_effects() {
             later.push(row(&num, school, &class, Some(60.0 + 12.0 * next)));
         }
     }
+    (t, earlier, later)
+}
+
+const EFFECTS: [(i64, f64); 3] = [(1, 0.3), (2, 0.0), (3, -0.2)];
+
+/// What the method should find for each planted effect: relative to the cohort and in later-SD units,
+/// (effect − mean effect) / √(0.8² + 0.6² + var(effects)).
+fn expected(effect: f64) -> f64 {
+    let mean_effect = EFFECTS.iter().map(|e| e.1).sum::<f64>() / 3.0;
+    let var_effects = EFFECTS
+        .iter()
+        .map(|e| (e.1 - mean_effect).powi(2))
+        .sum::<f64>()
+        / 3.0;
+    (effect - mean_effect) / (0.8f64.powi(2) + 0.6f64.powi(2) + var_effects).sqrt()
+}
+
+/// The planted effects +0.3, 0, −0.2 are recovered, each within its school's 95% interval.
+#[test]
+fn synthetic_cohort_recovers_planted_effects() {
+    let effects = EFFECTS;
+    let (t, mut earlier, mut later) = cohort(20250110, &effects);
     // A few absent and unmatched students do not disturb the method.
     earlier[5].score = None;
     later.push(row("transfer-in", 2, "1班", Some(70.0)));
@@ -305,19 +370,23 @@ fn synthetic_cohort_recovers_planted_effects() {
     assert_eq!(va.unmatched_later, 2);
     assert_eq!(va.absent_earlier, 1);
 
-    let mean_effect = effects.iter().map(|e| e.1).sum::<f64>() / 3.0;
-    let var_effects = effects.iter().map(|e| (e.1 - mean_effect).powi(2)).sum::<f64>() / 3.0;
-    let later_sd = (0.8f64.powi(2) + 0.6f64.powi(2) + var_effects).sqrt();
+    let later_sd = later_sd();
     for (g, &(school, effect)) in va.schools.iter().zip(&effects) {
         assert_eq!(g.id, school);
-        let expected = (effect - mean_effect) / later_sd;
+        let expected = expected(effect);
         let (lo, hi) = (g.lower.unwrap(), g.upper.unwrap());
-        assert!(lo <= expected && expected <= hi, "school {school}: {expected} not in [{lo}, {hi}]");
+        assert!(
+            lo <= expected && expected <= hi,
+            "school {school}: {expected} not in [{lo}, {hi}]"
+        );
         assert!(close(g.value_added, expected, 0.1));
         // Half-width ≈ 1.97 × 0.6 / 1.02 / √200 ≈ 0.08.
         assert!(hi - lo < 0.2);
     }
-    assert_eq!(va.schools[0].significance(), Some(std::cmp::Ordering::Greater));
+    assert_eq!(
+        va.schools[0].significance(),
+        Some(std::cmp::Ordering::Greater)
+    );
     assert_eq!(va.schools[2].significance(), Some(std::cmp::Ordering::Less));
     // Slope ≈ corr(earlier, later) = 0.8 / later_sd.
     assert!(close(va.slope, 0.8 / later_sd, 0.06), "slope {}", va.slope);
@@ -328,20 +397,61 @@ fn synthetic_cohort_recovers_planted_effects() {
         + va.schools[1].value_added * va.schools[1].n as f64)
         / 399.0;
     assert!(close(va.communities[0].value_added, c100, 1e-12));
-    assert!(close(va.communities[1].value_added, va.schools[2].value_added, 1e-12));
+    assert!(close(
+        va.communities[1].value_added,
+        va.schools[2].value_added,
+        1e-12
+    ));
     // Residuals sum to zero over the cohort.
     assert!(va.students.iter().map(|s| s.residual).sum::<f64>().abs() < 1e-9);
 }
 
+fn later_sd() -> f64 {
+    // expected(e) = (e − mean) / sd, so sd = 1 / (expected(1) − expected(0)).
+    1.0 / (expected(1.0) - expected(0.0))
+}
+
+/// Over 20 seeds (60 school intervals) the 95% intervals cover the planted effect at least about 95% of the time.
+/// (Slightly more in fact: with three equal schools, centring on the cohort removes a third of each school mean's
+/// variance, so a nominal 95% interval covers about 98%; 60 of 60 is typical.)
+#[test]
+fn synthetic_interval_coverage() {
+    let mut covered = 0;
+    let mut total = 0;
+    for seed in 0..20 {
+        let (t, earlier, later) = cohort(seed, &EFFECTS);
+        let va = value_added((&t, &earlier), (&t, &later), &BTreeMap::new()).unwrap();
+        for (g, &(_, effect)) in va.schools.iter().zip(&EFFECTS) {
+            total += 1;
+            let e = expected(effect);
+            if g.lower.unwrap() <= e && e <= g.upper.unwrap() {
+                covered += 1;
+            }
+        }
+    }
+    assert_eq!(total, 60);
+    // Binomial(60, 0.95) has mean 57 and sd 1.7; at least 52 is a loose floor.
+    assert!(covered >= 52, "covered {covered} of 60");
+}
+
 fn arb_rows() -> impl Strategy<Value = (f64, Vec<ScoreRow>)> {
     (1.0..200.0f64).prop_flat_map(|full| {
-        let r = (0..4_i64, 0..3_u8, proptest::option::weighted(0.9, 0.0..=1.0f64));
+        let r = (
+            0..4_i64,
+            0..3_u8,
+            proptest::option::weighted(0.9, 0.0..=1.0f64),
+        );
         (Just(full), proptest::collection::vec(r, 0..60)).prop_map(|(full, v)| {
             let rows = v
                 .into_iter()
                 .enumerate()
                 .map(|(i, (school, class, frac))| {
-                    row(&i.to_string(), school, &format!("{class}班"), frac.map(|f| f * full))
+                    row(
+                        &i.to_string(),
+                        school,
+                        &format!("{class}班"),
+                        frac.map(|f| f * full),
+                    )
                 })
                 .collect();
             (full, rows)
@@ -350,7 +460,10 @@ fn arb_rows() -> impl Strategy<Value = (f64, Vec<ScoreRow>)> {
 }
 
 fn check(g: &GroupStats) -> Result<(), TestCaseError> {
-    for r in [g.pass_rate, g.excellent_rate, g.low_score_rate].into_iter().flatten() {
+    for r in [g.pass_rate, g.excellent_rate, g.low_score_rate]
+        .into_iter()
+        .flatten()
+    {
         prop_assert!((0.0..=1.0).contains(&r));
     }
     prop_assert_eq!(g.bands.iter().map(|b| b.count).sum::<usize>(), g.count);

@@ -29,8 +29,8 @@ pub enum Which {
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum ValueAddedError {
-    #[error("{}：{error}", match which { Which::Earlier => "前测", Which::Later => "后测" })]
-    Input { which: Which, error: InputError },
+    #[error("{}：{input}", match which { Which::Earlier => "前测", Which::Later => "后测" })]
+    Input { which: Which, input: InputError },
     #[error("两次检测只匹配到 {matched} 名学生，至少需要 3 名")]
     TooFewMatched { matched: usize },
     #[error("{}成绩全部相同，无法标准化", match which { Which::Earlier => "前测", Which::Later => "后测" })]
@@ -145,18 +145,21 @@ pub fn value_added(
     later: (&UnifiedTest, &[ScoreRow]),
     community_of: &BTreeMap<i64, i64>,
 ) -> Result<ValueAdded, ValueAddedError> {
-    validate(earlier.0, earlier.1).map_err(|error| ValueAddedError::Input {
+    validate(earlier.0, earlier.1).map_err(|input| ValueAddedError::Input {
         which: Which::Earlier,
-        error,
+        input,
     })?;
-    validate(later.0, later.1).map_err(|error| ValueAddedError::Input {
+    validate(later.0, later.1).map_err(|input| ValueAddedError::Input {
         which: Which::Later,
-        error,
+        input,
     })?;
     let scored = |rows: &[ScoreRow]| -> BTreeMap<String, (f64, usize)> {
         rows.iter()
             .enumerate()
-            .filter_map(|(i, r)| r.score.map(|s| (r.student_number.trim().to_string(), (s, i))))
+            .filter_map(|(i, r)| {
+                r.score
+                    .map(|s| (r.student_number.trim().to_string(), (s, i)))
+            })
             .collect()
     };
     let (e_rows, l_rows) = (earlier.1, later.1);
@@ -177,7 +180,9 @@ pub fn value_added(
     let ez = standardise(&ex).ok_or(ValueAddedError::NoVariance {
         which: Which::Earlier,
     })?;
-    let lz = standardise(&lx).ok_or(ValueAddedError::NoVariance { which: Which::Later })?;
+    let lz = standardise(&lx).ok_or(ValueAddedError::NoVariance {
+        which: Which::Later,
+    })?;
 
     // OLS of lz on ez.
     let n = matched as f64;
@@ -206,7 +211,11 @@ pub fn value_added(
         .collect();
     let residuals: Vec<f64> = students.iter().map(|s| s.residual).collect();
     let rss: f64 = residuals.iter().map(|r| r * r).sum();
-    let r_squared = if syy > 0.0 { (1.0 - rss / syy).clamp(0.0, 1.0) } else { 0.0 };
+    let r_squared = if syy > 0.0 {
+        (1.0 - rss / syy).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let residual_sd = mean_sd(&residuals).1.unwrap_or(0.0);
     let moved = pairs
         .iter()

@@ -319,4 +319,100 @@ impl Store {
         tx.commit().await?;
         Ok(v)
     }
+
+    /// The figures of a community's term for its lead's dashboard.
+    pub async fn community_term_figures(
+        &self,
+        community_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<TermFigures> {
+        let activities: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT a.kind, COALESCE((SELECT k.name_zh FROM activity_kinds k WHERE k.key = a.kind), a.kind), a.status, COUNT(*) \
+             FROM activities a WHERE a.community_id = $1 AND a.held_on >= $2 AND a.held_on <= $3 GROUP BY a.kind, a.status ORDER BY a.kind",
+        )
+        .bind(community_id)
+        .bind(from.to_owned())
+        .bind(to.to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        let by_month: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT SUBSTR(held_on, 1, 7) AS m, COUNT(*) FROM activities WHERE community_id = $1 AND held_on >= $2 AND held_on <= $3 AND status <> 'cancelled' GROUP BY SUBSTR(held_on, 1, 7) ORDER BY m",
+        )
+        .bind(community_id)
+        .bind(from.to_owned())
+        .bind(to.to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        const MEMBERS: &str = "(SELECT school_id FROM memberships WHERE community_id = $1 AND left_on IS NULL)";
+        let exchanges_active: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM exchanges e WHERE e.status <> 'cancelled' AND e.start_on <= $3 AND e.end_on >= $2 \
+             AND (e.from_school_id IN {MEMBERS} OR e.to_school_id IN {MEMBERS})"
+        )))
+        .bind(community_id)
+        .bind(from.to_owned())
+        .bind(to.to_owned())
+        .fetch_one(&self.pool)
+        .await?;
+        let exchange_hours: f64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COALESCE(SUM(h.hours), 0.0) FROM exchange_hours h JOIN exchanges e ON e.id = h.exchange_id \
+             WHERE h.on_date >= $2 AND h.on_date <= $3 AND (e.from_school_id IN {MEMBERS} OR e.to_school_id IN {MEMBERS})"
+        )))
+        .bind(community_id)
+        .bind(from.to_owned())
+        .bind(to.to_owned())
+        .fetch_one(&self.pool)
+        .await?;
+        let sync_lessons: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sync_lessons WHERE community_id = $1 AND held_on >= $2 AND held_on <= $3 AND status = 'done'",
+        )
+        .bind(community_id)
+        .bind(from.to_owned())
+        .bind(to.to_owned())
+        .fetch_one(&self.pool)
+        .await?;
+        let today = crate::today().to_string();
+        let overdue_tasks: Vec<(String, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT k.title, k.due_on, mt.name || ' → ' || ap.name, '/mentorships/' || CAST(ms.id AS TEXT) \
+             FROM mentorship_tasks k JOIN mentorships ms ON ms.id = k.mentorship_id \
+             JOIN teachers mt ON mt.id = ms.mentor_id JOIN teachers ap ON ap.id = ms.apprentice_id \
+             WHERE k.done_on IS NULL AND k.due_on < $2 AND ms.status = 'active' \
+             AND (mt.school_id IN {MEMBERS} OR ap.school_id IN {MEMBERS}) ORDER BY k.due_on LIMIT 50"
+        )))
+        .bind(community_id)
+        .bind(today.clone())
+        .fetch_all(&self.pool)
+        .await?;
+        let overdue_decisions: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT d.content, d.due_on, d.owner, '/meetings/' || CAST(m.id AS TEXT) FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id \
+             WHERE m.community_id = $1 AND d.due_on < $2 AND d.status IN ('open', 'in_progress') ORDER BY d.due_on LIMIT 50",
+        )
+        .bind(community_id)
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(TermFigures {
+            activities,
+            by_month,
+            exchanges_active,
+            exchange_hours,
+            sync_lessons,
+            overdue_tasks,
+            overdue_decisions,
+        })
+    }
+}
+
+/// Raw figures of a community's term (see [`Store::community_term_figures`]).
+#[derive(Debug, Clone, Default)]
+pub struct TermFigures {
+    /// (kind, kind name, status, count)
+    pub activities: Vec<(String, String, String, i64)>,
+    pub by_month: Vec<(String, i64)>,
+    pub exchanges_active: i64,
+    pub exchange_hours: f64,
+    pub sync_lessons: i64,
+    /// (title, due, who, url)
+    pub overdue_tasks: Vec<(String, String, String, String)>,
+    pub overdue_decisions: Vec<(String, String, String, String)>,
 }

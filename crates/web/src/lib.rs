@@ -46,6 +46,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/static/app.css", get(css))
+        .route("/ical/{file}", get(api::calendar::ical))
         .merge(ui::router())
         .layer(DefaultBodyLimit::max(
             uploads::MAX_DOCUMENT_BYTES + 1024 * 1024,

@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`. Every handler: parse, resolve the record's place, check the
 //! caller's scope, call the store. The OpenAPI document is collected from the same routes.
 
+pub(crate) mod activities;
 pub(crate) mod auth;
+pub(crate) mod calendar;
 pub(crate) mod communities;
 pub(crate) mod exchanges;
 pub(crate) mod meetings;
@@ -9,6 +11,8 @@ pub(crate) mod mentorships;
 pub(crate) mod misc;
 pub(crate) mod regions;
 pub(crate) mod schools;
+pub(crate) mod support;
+pub(crate) mod sync_lessons;
 pub(crate) mod teachers;
 pub(crate) mod users;
 
@@ -108,6 +112,33 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(mentorships::add_task))
         .routes(routes!(mentorships::patch_task))
         .routes(routes!(mentorships::add_evaluation))
+        .routes(routes!(activities::list, activities::create))
+        .routes(routes!(activities::export))
+        .routes(routes!(activities::create_series))
+        .routes(routes!(activities::get, activities::patch, activities::delete))
+        .routes(routes!(activities::upload_file))
+        .routes(routes!(activities::download_file, activities::delete_file))
+        .routes(routes!(activities::add_reflection))
+        .routes(routes!(activities::kinds, activities::add_kind))
+        .routes(routes!(sync_lessons::list, sync_lessons::create))
+        .routes(routes!(sync_lessons::export))
+        .routes(routes!(sync_lessons::counts))
+        .routes(routes!(
+            sync_lessons::get,
+            sync_lessons::patch,
+            sync_lessons::delete
+        ))
+        .routes(routes!(support::list_offers, support::create_offer))
+        .routes(routes!(support::get_offer, support::patch_offer))
+        .routes(routes!(support::list_orders, support::create_order))
+        .routes(routes!(support::export))
+        .routes(routes!(support::move_order))
+        .routes(routes!(calendar::calendar))
+        .routes(routes!(calendar::list_feeds, calendar::create_feed))
+        .routes(routes!(calendar::revoke_feed))
+        .routes(routes!(calendar::get_periods, calendar::put_periods))
+        .routes(routes!(calendar::free_time))
+        .routes(routes!(calendar::dashboard))
         .routes(routes!(misc::healthz))
         .routes(routes!(misc::openapi))
         .split_for_parts()
