@@ -416,3 +416,21 @@ pub struct TermFigures {
     pub overdue_tasks: Vec<(String, String, String, String)>,
     pub overdue_decisions: Vec<(String, String, String, String)>,
 }
+
+impl Store {
+    /// Teachers of a community's current member schools who have entered their periods:
+    /// (id, name, school name).
+    pub async fn teachers_with_periods(
+        &self,
+        community_id: i64,
+    ) -> Result<Vec<(i64, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT t.id, t.name, s.name FROM teachers t JOIN schools s ON s.id = t.school_id \
+             WHERE t.school_id IN (SELECT school_id FROM memberships WHERE community_id = $1 AND left_on IS NULL) \
+             AND t.id IN (SELECT DISTINCT teacher_id FROM teacher_periods) ORDER BY s.name, t.name LIMIT 500",
+        )
+        .bind(community_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -86,3 +86,73 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 1);
     }
 }
+
+/// Horizontal stacked bars of counts, e.g. activities per kind: done (solid) and planned (light).
+pub fn count_bars(rows: &[(String, i64, i64)], legend: (&str, &str)) -> String {
+    let row_h = 28.0;
+    let left = 130.0;
+    let width = 640.0;
+    let plot_w = width - left - 60.0;
+    let max = rows.iter().map(|r| r.1 + r.2).max().unwrap_or(0).max(1) as f64;
+    let height = 30.0 + row_h * rows.len().max(1) as f64;
+    let mut s = format!(
+        r##"<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" font-size="13"><rect x="{left}" y="4" width="12" height="12" fill="#1677ff"/><text x="{:.1}" y="15" fill="#555">{}</text><rect x="{:.1}" y="4" width="12" height="12" fill="#bae0ff"/><text x="{:.1}" y="15" fill="#555">{}</text>"##,
+        left + 16.0,
+        esc(legend.0),
+        left + 100.0,
+        left + 116.0,
+        esc(legend.1)
+    );
+    if rows.is_empty() {
+        s.push_str(r##"<text x="320" y="45" text-anchor="middle" fill="#999">—</text>"##);
+    }
+    for (i, (label, done, planned)) in rows.iter().enumerate() {
+        let y = 26.0 + row_h * i as f64;
+        let w1 = plot_w * *done as f64 / max;
+        let w2 = plot_w * *planned as f64 / max;
+        s.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{}</text><rect x="{left}" y="{y:.1}" width="{w1:.1}" height="18" rx="2" fill="#1677ff"/><rect x="{:.1}" y="{y:.1}" width="{w2:.1}" height="18" rx="2" fill="#bae0ff"/><text x="{:.1}" y="{:.1}" fill="#333">{}</text>"##,
+            left - 8.0,
+            y + 14.0,
+            esc(label),
+            left + w1,
+            left + w1 + w2 + 6.0,
+            y + 14.0,
+            done + planned
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Vertical columns of counts by a label, e.g. activities per month.
+pub fn columns(rows: &[(String, i64)]) -> String {
+    let width = 640.0;
+    let height = 220.0;
+    let bottom = 190.0;
+    let top = 20.0;
+    let left = 30.0;
+    let n = rows.len().max(1) as f64;
+    let slot = (width - left - 10.0) / n;
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
+    let mut s = format!(
+        r##"<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" font-size="12"><line x1="{left}" y1="{bottom}" x2="{:.1}" y2="{bottom}" stroke="#ccc"/>"##,
+        width - 10.0
+    );
+    for (i, (label, v)) in rows.iter().enumerate() {
+        let h = (bottom - top) * *v as f64 / max;
+        let x = left + slot * i as f64 + slot * 0.2;
+        let w = slot * 0.6;
+        s.push_str(&format!(
+            r##"<rect x="{x:.1}" y="{:.1}" width="{w:.1}" height="{h:.1}" rx="2" fill="#1677ff"/><text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#333">{v}</text><text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#666">{}</text>"##,
+            bottom - h,
+            x + w / 2.0,
+            bottom - h - 4.0,
+            x + w / 2.0,
+            bottom + 16.0,
+            esc(label)
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}

@@ -6,6 +6,8 @@ pub mod common;
 pub mod communities;
 pub mod exchanges;
 pub mod import;
+pub mod activities;
+pub mod calendar;
 pub mod meetings;
 pub mod mentorships;
 pub mod pages;
@@ -44,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .merge(exchanges::router())
         .merge(planning::router())
         .merge(meetings::router())
+        .merge(activities::router())
+        .merge(calendar::router())
         .merge(mentorships::router())
         .merge(audit::router())
         .merge(import::router())
