@@ -205,9 +205,9 @@ impl ActivityFields {
     pub fn validate(&self) -> Result<NewActivity, ValidationErrors> {
         let mut e = ValidationErrors::default();
         let kind = e.take(parse_kind_key("kind", &self.kind));
-        let title = e.take(parse_text("title", Some(&self.title), 100));
+        let title = e.take(parse_text("activity_title", Some(&self.title), 100));
         if title.as_deref().is_some_and(str::is_empty) {
-            e.push(FieldError::new("title", "error.required"));
+            e.push(FieldError::new("activity_title", "error.required"));
         }
         let held = e.take(parse_date("held_on", &self.held_on));
         let start_time = opt_time(&mut e, "start_time", self.start_time.as_deref());
@@ -377,10 +377,11 @@ impl SeriesFields {
         if !(1..=7).contains(&self.weekday) {
             e.push(FieldError::with("weekday", "error.range", "1–7"));
         }
-        if let (Some(a), Some(l)) = (&activity, last) {
-            if l < a.held_on {
-                e.push(FieldError::new("last_date", "error.end_before_start"));
-            } else if (l - a.held_on).num_days() > 366 {
+        let first = parse_date("first_date", &self.first_date).ok();
+        if let (Some(f), Some(l)) = (first, last) {
+            if l < f {
+                e.push(FieldError::with("last_date", "error.end_before_start", l));
+            } else if (l - f).num_days() > 366 {
                 e.push(FieldError::with("last_date", "error.series_too_long", 366));
             }
         }
@@ -622,9 +623,9 @@ impl SupportOfferFields {
         if self.school_id <= 0 {
             e.push(FieldError::new("school_id", "error.required"));
         }
-        let title = e.take(parse_text("title", Some(&self.title), 100));
+        let title = e.take(parse_text("offer_title", Some(&self.title), 100));
         if title.as_deref().is_some_and(str::is_empty) {
-            e.push(FieldError::new("title", "error.required"));
+            e.push(FieldError::new("offer_title", "error.required"));
         }
         let kind = match self.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Some("lecture".to_owned()),
@@ -976,7 +977,7 @@ mod tests {
         .validate()
         .unwrap_err();
         let fields: Vec<&str> = bad.0.iter().map(|x| x.field.as_str()).collect();
-        for f in ["kind", "title", "held_on", "community_id", "host_school_id"] {
+        for f in ["kind", "activity_title", "held_on", "community_id", "host_school_id"] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
     }
