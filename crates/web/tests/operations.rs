@@ -317,6 +317,10 @@ async fn calendar_feeds_sync_lessons_support_free_time_and_dashboard() {
             format!("/communities/{}/dashboard", i.community),
             format!("/free-time?community_id={}&teacher_id={}&teacher_id={core_teacher}", i.community, i.teacher),
             format!("/teachers/{core_teacher}/periods"),
+            "/sync-lessons".to_owned(),
+            "/sync-lessons/new".to_owned(),
+            format!("/sync-lessons/{lesson}"),
+            "/support".to_owned(),
         ] {
             let r = lead.get(&p).await;
             assert_eq!(r.status, StatusCode::OK, "{label} {p}: {}", r.text());

@@ -8,6 +8,8 @@ pub mod exchanges;
 pub mod import;
 pub mod activities;
 pub mod calendar;
+pub mod support;
+pub mod sync_lessons;
 pub mod meetings;
 pub mod mentorships;
 pub mod pages;
@@ -48,6 +50,8 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::router())
         .merge(activities::router())
         .merge(calendar::router())
+        .merge(support::router())
+        .merge(sync_lessons::router())
         .merge(mentorships::router())
         .merge(audit::router())
         .merge(import::router())
