@@ -71,7 +71,11 @@ pub const ACTIVITY_KIND_PRESETS: &[(&str, &str, &str)] = &[
     ("touring_lecture", "名师巡讲", "Touring lecture"),
     ("online_research", "网络教研", "Online research"),
     ("student_activity", "学生活动", "Student activity"),
-    ("culture", "文化/党建活动", "Culture or party-building activity"),
+    (
+        "culture",
+        "文化/党建活动",
+        "Culture or party-building activity",
+    ),
     ("visit", "校际走访", "Visit"),
 ];
 
@@ -245,8 +249,16 @@ impl ActivityFields {
         ));
         let students = e.take(parse_count("student_count", self.student_count, 100_000));
         let summary = e.take(parse_text("summary", self.summary.as_deref(), 20_000));
-        let before = e.take(parse_text("stage_before", self.stage_before.as_deref(), 4000));
-        let during = e.take(parse_text("stage_during", self.stage_during.as_deref(), 4000));
+        let before = e.take(parse_text(
+            "stage_before",
+            self.stage_before.as_deref(),
+            4000,
+        ));
+        let during = e.take(parse_text(
+            "stage_during",
+            self.stage_during.as_deref(),
+            4000,
+        ));
         let after = e.take(parse_text("stage_after", self.stage_after.as_deref(), 4000));
         if self.community_id <= 0 {
             e.push(FieldError::new("community_id", "error.required"));
@@ -627,7 +639,12 @@ impl SupportOfferFields {
         if title.as_deref().is_some_and(str::is_empty) {
             e.push(FieldError::new("offer_title", "error.required"));
         }
-        let kind = match self.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let kind = match self
+            .kind
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Some("lecture".to_owned()),
             Some(k) => e.take(parse_kind_key("kind", k)),
         };
@@ -638,7 +655,11 @@ impl SupportOfferFields {
             None => 1,
             Some(t) if (1..=100).contains(&t) => t,
             Some(t) => {
-                e.push(FieldError::with("times", "error.range", format!("1–100 ({t})")));
+                e.push(FieldError::with(
+                    "times",
+                    "error.range",
+                    format!("1–100 ({t})"),
+                ));
                 1
             }
         };
@@ -733,7 +754,9 @@ impl Term {
 }
 
 /// A teaching period a teacher is busy in: weekday 1–7, period 1–10.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 pub struct Slot {
     pub weekday: u8,
     pub period: u8,
@@ -945,7 +968,11 @@ mod tests {
         .validate()
         .unwrap();
         assert_eq!(ok.dates.first(), Some(&d("2025-09-03")));
-        assert!(ok.dates.iter().all(|x| x.weekday().number_from_monday() == 3));
+        assert!(
+            ok.dates
+                .iter()
+                .all(|x| x.weekday().number_from_monday() == 3)
+        );
         assert_eq!(ok.activity.start_time.as_deref(), Some("14:30"));
     }
 
@@ -977,21 +1004,56 @@ mod tests {
         .validate()
         .unwrap_err();
         let fields: Vec<&str> = bad.0.iter().map(|x| x.field.as_str()).collect();
-        for f in ["kind", "activity_title", "held_on", "community_id", "host_school_id"] {
+        for f in [
+            "kind",
+            "activity_title",
+            "held_on",
+            "community_id",
+            "host_school_id",
+        ] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
     }
 
     #[test]
     fn terms() {
-        assert_eq!(Term::of(d("2025-09-01")), Term { year: 2025, half: 1 });
-        assert_eq!(Term::of(d("2026-01-20")), Term { year: 2025, half: 1 });
-        assert_eq!(Term::of(d("2026-03-02")), Term { year: 2025, half: 2 });
         assert_eq!(
-            Term { year: 2025, half: 2 }.bounds(),
+            Term::of(d("2025-09-01")),
+            Term {
+                year: 2025,
+                half: 1
+            }
+        );
+        assert_eq!(
+            Term::of(d("2026-01-20")),
+            Term {
+                year: 2025,
+                half: 1
+            }
+        );
+        assert_eq!(
+            Term::of(d("2026-03-02")),
+            Term {
+                year: 2025,
+                half: 2
+            }
+        );
+        assert_eq!(
+            Term {
+                year: 2025,
+                half: 2
+            }
+            .bounds(),
             (d("2026-02-01"), d("2026-08-31"))
         );
-        assert_eq!(Term { year: 2025, half: 1 }.zh(), "2025–2026学年第一学期");
+        assert_eq!(
+            Term {
+                year: 2025,
+                half: 1
+            }
+            .zh(),
+            "2025–2026学年第一学期"
+        );
     }
 
     #[test]

@@ -25,26 +25,25 @@ fn run(nt: usize, ns: usize, seed: u64) {
     let before: Vec<(f64, f64)> = p.cv.iter().map(|c| (c.before, 0.0)).collect();
     let after: Vec<(f64, f64)> = p.cv.iter().map(|c| (c.after, 0.0)).collect();
     let greedy: Vec<(f64, f64)> = g.cv.iter().map(|c| (c.after, 0.0)).collect();
-    let per_stage = p
-        .cv
-        .iter()
-        .zip(&g.cv)
-        .map(|(c, gc)| {
-            format!(
-                "{}/{}: {:.3}→{:.3} (greedy {:.3})",
-                c.stage.key(),
-                if c.indicator.key().starts_with("backbone") {
-                    "bb"
-                } else {
-                    "deg"
-                },
-                c.before,
-                c.after,
-                gc.after
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    let per_stage =
+        p.cv.iter()
+            .zip(&g.cv)
+            .map(|(c, gc)| {
+                format!(
+                    "{}/{}: {:.3}→{:.3} (greedy {:.3})",
+                    c.stage.key(),
+                    if c.indicator.key().starts_with("backbone") {
+                        "bb"
+                    } else {
+                        "deg"
+                    },
+                    c.before,
+                    c.after,
+                    gc.after
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
     println!(
         "| {} | {} | {} | {:.2} | {} | {:.4} | {:.4} | {:.2}% | {:.4} / {:.4} / {:.4} | {:.4} / {:.4} | {} | {} |",
         input.teachers.len(),

@@ -397,8 +397,8 @@ impl<'m, 'a> Decomp<'m, 'a> {
         for j in 0..m.ns {
             for k in 0..m.nsubj {
                 if !jk_used[j][k] {
-                    constant += w.shortage
-                        * (i64::from(m.shortage[j][k]) - li_main[j][k]).max(0) as f64;
+                    constant +=
+                        w.shortage * (i64::from(m.shortage[j][k]) - li_main[j][k]).max(0) as f64;
                 }
             }
         }
@@ -666,10 +666,17 @@ fn group_value(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoin
                 (l1.0 * l2.2 - l2.0 * l1.2) / det,
             ))
         };
-        let mut incumbent = pts.iter().map(|p| f(p.q, p.u)).fold(f64::INFINITY, f64::min);
+        let mut incumbent = pts
+            .iter()
+            .map(|p| f(p.q, p.u))
+            .fold(f64::INFINITY, f64::min);
         // open edges (a, b, lower bound of f over the hull between them)
         let mut open: Vec<(usize, usize, f64)> = Vec::new();
-        let push_edge = |ia: usize, ib: usize, pts: &[GPoint], lines: &[(f64, f64, f64)], open: &mut Vec<(usize, usize, f64)>| {
+        let push_edge = |ia: usize,
+                         ib: usize,
+                         pts: &[GPoint],
+                         lines: &[(f64, f64, f64)],
+                         open: &mut Vec<(usize, usize, f64)>| {
             let (qa, ua, qb, ub) = (pts[ia].q, pts[ia].u, pts[ib].q, pts[ib].u);
             let scale = 1e-9 * (1.0 + qa.abs() + ua.abs() + qb.abs() + ub.abs());
             if !(qa < qb - scale && ua > ub + scale) {

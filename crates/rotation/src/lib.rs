@@ -402,7 +402,8 @@ pub fn plan_with_stop(
     let mut iterations = 0;
     if opts.bound_iterations > 0 && !should_stop() {
         let mut dec = lagrange::Decomp::new(&m, s.relax.is_none());
-        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(opts.seed ^ 0x9e37);
+        let mut rng =
+            <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(opts.seed ^ 0x9e37);
         let quota = m.quota.clone();
         let relax = s.relax;
         let mut last_moves: Vec<(usize, usize)> = Vec::new();

@@ -79,7 +79,15 @@ fn small_instances_against_brute_force() {
     for seed in 0..25u64 {
         let nt = 5 + (seed as usize % 4);
         let inp = small(seed, nt);
-        let p = plan(&inp, &PlanOptions { seed, rounds: 20, ..PlanOptions::default() }).unwrap();
+        let p = plan(
+            &inp,
+            &PlanOptions {
+                seed,
+                rounds: 20,
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
         let q = enforced(&p);
         let e = evaluate_moves(&inp, &moves_of(&p), Some(&q)).unwrap();
         assert!(
@@ -107,7 +115,10 @@ fn small_instances_against_brute_force() {
             assert!(p.objective.total - opt <= p.objective.total - p.lower_bound + 1e-9);
             // the Lagrangian bound alone (no search) is valid too
             let lb = lower_bound(&inp).unwrap();
-            assert!(lb <= opt + 1e-9, "seed {seed}: lower_bound() {lb} > optimum {opt}");
+            assert!(
+                lb <= opt + 1e-9,
+                "seed {seed}: lower_bound() {lb} > optimum {opt}"
+            );
         }
     }
     assert!(checked >= 3, "{checked}");
@@ -116,7 +127,15 @@ fn small_instances_against_brute_force() {
 #[test]
 fn cv_matches_balance_engine() {
     let inp = synthetic::district(5, 12, 300);
-    let p = plan(&inp, &PlanOptions { seed: 5, rounds: 3, bound_iterations: 30 }).unwrap();
+    let p = plan(
+        &inp,
+        &PlanOptions {
+            seed: 5,
+            rounds: 3,
+            bound_iterations: 30,
+        },
+    )
+    .unwrap();
     let e = evaluate_moves(&inp, &moves_of(&p), Some(&enforced(&p))).unwrap();
     assert!(e.violations.is_empty(), "{:?}", e.violations);
     assert!(
@@ -158,7 +177,15 @@ fn locks_and_forbids_are_kept() {
     for f in &forb {
         inp.forbids.push(Forbid::Teacher { teacher: f.clone() });
     }
-    let p = plan(&inp, &PlanOptions { seed: 1, rounds: 3, bound_iterations: 30 }).unwrap();
+    let p = plan(
+        &inp,
+        &PlanOptions {
+            seed: 1,
+            rounds: 3,
+            bound_iterations: 30,
+        },
+    )
+    .unwrap();
     let mv = p
         .moves
         .iter()
@@ -228,7 +255,15 @@ proptest! {
 fn gap_is_small_on_generated_instances() {
     for (nt, ns, seed) in [(100usize, 4usize, 7u64), (200, 8, 7)] {
         let inp = synthetic::district(seed, ns, nt);
-        let p = plan(&inp, &PlanOptions { seed, rounds: 30, bound_iterations: 300 }).unwrap();
+        let p = plan(
+            &inp,
+            &PlanOptions {
+                seed,
+                rounds: 30,
+                bound_iterations: 300,
+            },
+        )
+        .unwrap();
         assert!(p.lower_bound <= p.objective.total);
         assert!(p.gap <= 0.01, "{nt} teachers: gap {}", p.gap);
         let empty = evaluate_moves(&inp, &[], None).unwrap();

@@ -336,7 +336,10 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         for (field, id) in std::iter::once(("host_school_id", a.host_school_id))
-            .chain(std::iter::once(("organiser_school_id", a.organiser_school_id)))
+            .chain(std::iter::once((
+                "organiser_school_id",
+                a.organiser_school_id,
+            )))
             .chain(a.school_ids.iter().map(|&s| ("school_ids", s)))
         {
             if !members.contains(&id) {
@@ -693,16 +696,22 @@ impl Store {
         body: &str,
     ) -> Result<Reflection> {
         let a = self.get_activity(activity_id).await?;
-        let school: Option<i64> = sqlx::query_scalar("SELECT school_id FROM teachers WHERE id = $1")
-            .bind(teacher_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let school: Option<i64> =
+            sqlx::query_scalar("SELECT school_id FROM teachers WHERE id = $1")
+                .bind(teacher_id)
+                .fetch_optional(&self.pool)
+                .await?;
         let taking_part = a.participants.iter().any(|p| p.teacher_id == teacher_id)
             || school.is_some_and(|s| {
                 s == a.activity.host_school_id || a.schools.iter().any(|x| x.id == s)
             });
         if !taking_part {
-            return Err(FieldError::with("teacher_id", "error.teacher_not_taking_part", teacher_id).into());
+            return Err(FieldError::with(
+                "teacher_id",
+                "error.teacher_not_taking_part",
+                teacher_id,
+            )
+            .into());
         }
         let path = self
             .place_of_community(a.activity.community_id)
@@ -740,7 +749,11 @@ impl Store {
             &mut tx,
             actor,
             Change {
-                action: if existing.is_some() { "update" } else { "create" },
+                action: if existing.is_some() {
+                    "update"
+                } else {
+                    "create"
+                },
                 entity: "activity_reflection",
                 entity_id: Some(id),
                 region_path: &path,

@@ -344,7 +344,8 @@ impl Store {
         .bind(to.to_owned())
         .fetch_all(&self.pool)
         .await?;
-        const MEMBERS: &str = "(SELECT school_id FROM memberships WHERE community_id = $1 AND left_on IS NULL)";
+        const MEMBERS: &str =
+            "(SELECT school_id FROM memberships WHERE community_id = $1 AND left_on IS NULL)";
         let exchanges_active: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM exchanges e WHERE e.status <> 'cancelled' AND e.start_on <= $3 AND e.end_on >= $2 \
              AND (e.from_school_id IN {MEMBERS} OR e.to_school_id IN {MEMBERS})"

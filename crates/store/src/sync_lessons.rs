@@ -412,7 +412,10 @@ impl Store {
             let mid = mid.to_string();
             let subjects: std::collections::BTreeSet<&str> =
                 rows.iter().map(|(_, s)| s.as_str()).collect();
-            let first = rows.iter().filter(|(d, _)| d.as_str() < mid.as_str()).count() as i64;
+            let first = rows
+                .iter()
+                .filter(|(d, _)| d.as_str() < mid.as_str())
+                .count() as i64;
             let target = self.sync_lesson_target(&path).await?;
             let lessons = rows.len() as i64;
             out.push(SyncLessonCount {

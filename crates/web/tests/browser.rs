@@ -39,8 +39,9 @@ fn find(bin: &str) -> Option<String> {
     None
 }
 
-#[tokio::test]
-async fn admin_creates_a_community_and_adds_a_member_in_the_browser() {
+/// The app over a fresh SQLite demo database, served on a free port, and a headless Chromium
+/// session; `None` (loudly) when the browser is missing outside CI.
+async fn start() -> Option<(fantoccini::Client, String, common::Env, Driver)> {
     let (Some(driver_bin), Some(chromium)) = (find("chromedriver"), find("chromium")) else {
         if gongjin_store::testing::under_ci() {
             panic!(
@@ -50,7 +51,7 @@ async fn admin_creates_a_community_and_adds_a_member_in_the_browser() {
         eprintln!(
             "\n!!!!! chromium or chromedriver not found: SKIPPING the browser test. apt-get install chromium chromium-driver fonts-noto-cjk !!!!!\n"
         );
-        return;
+        return None;
     };
     let e = env(gongjin_store::testing::sqlite().await).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -66,7 +67,7 @@ async fn admin_creates_a_community_and_adds_a_member_in_the_browser() {
     });
 
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(driver_bin)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -98,7 +99,36 @@ async fn admin_creates_a_community_and_adds_a_member_in_the_browser() {
         }
     }
     let c = client.expect("connect to chromedriver");
+    Some((c, base, e, driver))
+}
 
+async fn sign_in(c: &fantoccini::Client, base: &str, path: &str, user: &str, password: &str) {
+    c.goto(&format!("{base}{path}")).await.unwrap();
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn admin_creates_a_community_and_adds_a_member_in_the_browser() {
+    let Some((c, base, e, _driver)) = start().await else {
+        return;
+    };
     // Sign in.
     c.goto(&format!("{base}/communities/new")).await.unwrap();
     assert!(
@@ -243,3 +273,90 @@ async fn admin_creates_a_community_and_adds_a_member_in_the_browser() {
     c.close().await.unwrap();
     e.db.finish().await;
 }
+
+/// A coordinator logs an activity with a photo in one form; the community's lead then finds it on
+/// the community calendar.
+#[tokio::test]
+async fn coordinator_logs_an_activity_with_a_photo_and_the_lead_sees_it_on_the_calendar() {
+    let Some((c, base, e, _driver)) = start().await else {
+        return;
+    };
+    use gongjin_store::demo::DEMO_PASSWORD;
+    sign_in(&c, &base, "/activities/new", "coord1", DEMO_PASSWORD).await;
+    let form = c
+        .wait()
+        .for_element(Locator::Id("activity-form"))
+        .await
+        .unwrap();
+    // The coordinator is offered their own school as host; pick it.
+    let host = form.find(Locator::Css("select[name=host]")).await.unwrap();
+    let mut picked = false;
+    for o in host.find_all(Locator::Css("option")).await.unwrap() {
+        if !o
+            .attr("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .is_empty()
+        {
+            o.click().await.unwrap();
+            picked = true;
+            break;
+        }
+    }
+    assert!(picked, "the coordinator's school is offered as host");
+    let title = "浏览器登记的同课异构活动";
+    form.find(Locator::Css("input[name=title]"))
+        .await
+        .unwrap()
+        .send_keys(title)
+        .await
+        .unwrap();
+    let photo = std::env::temp_dir().join(format!("gongjin-photo-{}.png", std::process::id()));
+    std::fs::write(&photo, PNG).unwrap();
+    form.find(Locator::Css("input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap();
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The detail page shows the photo.
+    let photos = c
+        .wait()
+        .for_element(Locator::Css("#photos img"))
+        .await
+        .unwrap();
+    assert!(
+        photos
+            .attr("src")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("/activities/files/")
+    );
+    assert!(c.source().await.unwrap().contains(title));
+
+    // The lead signs in and opens the community calendar.
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &base, "/calendar", "lead1", DEMO_PASSWORD).await;
+    let cal = c.wait().for_element(Locator::Id("calendar")).await.unwrap();
+    let text = cal.text().await.unwrap();
+    assert!(
+        text.contains(title),
+        "the activity is on the lead's calendar:\n{text}"
+    );
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(std::env::temp_dir().join("gongjin-calendar.png"), png);
+    }
+    let _ = std::fs::remove_file(photo);
+    c.close().await.unwrap();
+    e.db.finish().await;
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";

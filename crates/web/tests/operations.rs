@@ -38,7 +38,10 @@ async fn ids(e: &common::Env) -> Ids {
     let teacher = teacher.get("/api/v1/auth/me").await.json()["scope_id"]
         .as_i64()
         .unwrap();
-    let d = lead.get(&format!("/api/v1/communities/{community}")).await.json();
+    let d = lead
+        .get(&format!("/api/v1/communities/{community}"))
+        .await
+        .json();
     let members = d["members"].as_array().unwrap();
     let core = members.iter().find(|m| m["role"] == "core").unwrap()["school_id"]
         .as_i64()
@@ -76,35 +79,67 @@ async fn activities_with_photos_series_reflections_and_scope() {
         assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.text());
         let a = r.json();
         let id = a["id"].as_i64().unwrap();
-        assert_eq!((a["invited"].as_i64(), a["present"].as_i64()), (Some(1), Some(1)));
+        assert_eq!(
+            (a["invited"].as_i64(), a["present"].as_i64()),
+            (Some(1), Some(1))
+        );
         assert_eq!(a["kind_name"], "同课异构");
         // …but not one hosted by another school, and never with a made-up kind or outside school.
         let mut other = body.clone();
         other["host_school_id"] = json!(i.other_member);
-        assert_eq!(coord.post("/api/v1/activities", other).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            coord.post("/api/v1/activities", other).await.status,
+            StatusCode::FORBIDDEN
+        );
         let mut bad = body.clone();
         bad["kind"] = json!("no_such_kind");
         let r = coord.post("/api/v1/activities", bad).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
         assert!(r.text().contains("kind"), "{}", r.text());
         // Teachers and inspectors do not record activities.
-        for c in [&teacher, &Client::login(&e.app, "zengdu_inspector", DEMO_PASSWORD).await] {
-            assert_eq!(c.post("/api/v1/activities", body.clone()).await.status, StatusCode::FORBIDDEN);
-            assert_eq!(c.get(&format!("/api/v1/activities/{id}")).await.status, StatusCode::OK);
+        for c in [
+            &teacher,
+            &Client::login(&e.app, "zengdu_inspector", DEMO_PASSWORD).await,
+        ] {
+            assert_eq!(
+                c.post("/api/v1/activities", body.clone()).await.status,
+                StatusCode::FORBIDDEN
+            );
+            assert_eq!(
+                c.get(&format!("/api/v1/activities/{id}")).await.status,
+                StatusCode::OK
+            );
         }
 
         // A photo: checked by content, stored under our name, listed, served.
         let me = coord.get("/api/v1/auth/me").await.json();
         let csrf = me["csrf_token"].as_str().map(str::to_owned);
         let r = coord
-            .upload(&format!("/api/v1/activities/{id}/files"), &[], "现场.png", PNG, csrf.as_deref())
+            .upload(
+                &format!("/api/v1/activities/{id}/files"),
+                &[],
+                "现场.png",
+                PNG,
+                csrf.as_deref(),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.text());
         let file = r.json()["id"].as_i64().unwrap();
         let fake = coord
-            .upload(&format!("/api/v1/activities/{id}/files"), &[], "x.png", b"not a png", csrf.as_deref())
+            .upload(
+                &format!("/api/v1/activities/{id}/files"),
+                &[],
+                "x.png",
+                b"not a png",
+                csrf.as_deref(),
+            )
             .await;
-        assert_eq!(fake.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", fake.text());
+        assert_eq!(
+            fake.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            fake.text()
+        );
         let d = lead.get(&format!("/api/v1/activities/{id}")).await.json();
         assert_eq!(d["photos"], 1, "{label}");
         assert_eq!(d["file_list"].as_array().unwrap().len(), 1);
@@ -114,11 +149,17 @@ async fn activities_with_photos_series_reflections_and_scope() {
 
         // The teacher writes a reflection as themself; cannot write for someone else.
         let r = teacher
-            .post(&format!("/api/v1/activities/{id}/reflections"), json!({"body": "收获很大"}))
+            .post(
+                &format!("/api/v1/activities/{id}/reflections"),
+                json!({"body": "收获很大"}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.text());
         let r = teacher
-            .post(&format!("/api/v1/activities/{id}/reflections"), json!({"body": "改写", "teacher_id": i.teacher}))
+            .post(
+                &format!("/api/v1/activities/{id}/reflections"),
+                json!({"body": "改写", "teacher_id": i.teacher}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED);
         assert_eq!(
@@ -131,9 +172,23 @@ async fn activities_with_photos_series_reflections_and_scope() {
         );
 
         // The lead marks it done; the coordinator may too (own school); the teacher may not.
-        let r = lead.patch(&format!("/api/v1/activities/{id}"), json!({"status": "done", "summary": "效果良好"})).await;
+        let r = lead
+            .patch(
+                &format!("/api/v1/activities/{id}"),
+                json!({"status": "done", "summary": "效果良好"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        assert_eq!(teacher.patch(&format!("/api/v1/activities/{id}"), json!({"status": "cancelled"})).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            teacher
+                .patch(
+                    &format!("/api/v1/activities/{id}"),
+                    json!({"status": "cancelled"})
+                )
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
 
         // A series: every Wednesday from 2026-09-02 to 2026-09-30 → 5 occurrences.
         let r = lead
@@ -144,26 +199,56 @@ async fn activities_with_photos_series_reflections_and_scope() {
         assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.text());
         assert_eq!(r.json()["activities"], 5);
         let sid = r.json()["series_id"].as_i64().unwrap();
-        let listed = lead.get(&format!("/api/v1/activities?series_id={sid}")).await.json();
+        let listed = lead
+            .get(&format!("/api/v1/activities?series_id={sid}"))
+            .await
+            .json();
         assert_eq!(listed["total"], 5);
-        assert!(listed["items"].as_array().unwrap().iter().all(|a| a["held_on"].as_str().unwrap() >= "2026-09-02"));
+        assert!(
+            listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["held_on"].as_str().unwrap() >= "2026-09-02")
+        );
 
         // Kinds: presets listed; a bureau adds its own; a lead may not.
         let kinds = lead.get("/api/v1/activity-kinds").await.json();
         assert!(kinds.as_array().unwrap().len() >= 15);
         let admin = Client::login(&e.app, "zengdu_admin", DEMO_PASSWORD).await;
-        let region = admin.get("/api/v1/auth/me").await.json()["scope_id"].as_i64().unwrap();
-        let r = admin.post("/api/v1/activity-kinds", json!({"region_id": region, "key": "reading_club", "name_zh": "共读一本书"})).await;
+        let region = admin.get("/api/v1/auth/me").await.json()["scope_id"]
+            .as_i64()
+            .unwrap();
+        let r = admin
+            .post(
+                "/api/v1/activity-kinds",
+                json!({"region_id": region, "key": "reading_club", "name_zh": "共读一本书"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        assert_eq!(lead.post("/api/v1/activity-kinds", json!({"region_id": region, "key": "x_kind", "name_zh": "x"})).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            lead.post(
+                "/api/v1/activity-kinds",
+                json!({"region_id": region, "key": "x_kind", "name_zh": "x"})
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
         let mut k = body.clone();
         k["kind"] = json!("reading_club");
-        assert_eq!(coord.post("/api/v1/activities", k).await.status, StatusCode::CREATED);
+        assert_eq!(
+            coord.post("/api/v1/activities", k).await.status,
+            StatusCode::CREATED
+        );
 
         // Export opens as a workbook with the activities.
         let x = lead.get("/api/v1/activities/export").await;
         assert_eq!(x.status, StatusCode::OK);
-        assert!(sheet_has(&x.bytes, "活动名称", "七年级数学同课异构"), "{label}");
+        assert!(
+            sheet_has(&x.bytes, "活动名称", "七年级数学同课异构"),
+            "{label}"
+        );
 
         // Outside: a 随县 activity is invisible and untouchable for every 曾都区 role.
         let root = Client::login(&e.app, "admin", ADMIN_PASSWORD).await;
@@ -171,19 +256,66 @@ async fn activities_with_photos_series_reflections_and_scope() {
         let r = root.post("/api/v1/activities", json!({"community_id": o.community, "kind": "lecture", "title": "随县讲座", "host_school_id": o.school, "held_on": "2026-10-20"})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         let oid = r.json()["id"].as_i64().unwrap();
-        for u in ["zengdu_admin", "zengdu_inspector", "lead1", "coord1", "teacher1"] {
+        for u in [
+            "zengdu_admin",
+            "zengdu_inspector",
+            "lead1",
+            "coord1",
+            "teacher1",
+        ] {
             let c = Client::login(&e.app, u, DEMO_PASSWORD).await;
-            assert_eq!(c.get(&format!("/api/v1/activities/{oid}")).await.status, StatusCode::FORBIDDEN, "{u}");
-            assert_eq!(c.patch(&format!("/api/v1/activities/{oid}"), json!({"status": "done"})).await.status, StatusCode::FORBIDDEN, "{u}");
-            assert_eq!(c.delete(&format!("/api/v1/activities/{oid}")).await.status, StatusCode::FORBIDDEN, "{u}");
+            assert_eq!(
+                c.get(&format!("/api/v1/activities/{oid}")).await.status,
+                StatusCode::FORBIDDEN,
+                "{u}"
+            );
+            assert_eq!(
+                c.patch(
+                    &format!("/api/v1/activities/{oid}"),
+                    json!({"status": "done"})
+                )
+                .await
+                .status,
+                StatusCode::FORBIDDEN,
+                "{u}"
+            );
+            assert_eq!(
+                c.delete(&format!("/api/v1/activities/{oid}")).await.status,
+                StatusCode::FORBIDDEN,
+                "{u}"
+            );
             let list = c.get("/api/v1/activities?per_page=1000").await.json();
-            assert!(!list["items"].as_array().unwrap().iter().any(|a| a["id"] == oid), "{u}");
-            assert_eq!(c.get(&format!("/api/v1/calendar?community_id={}", o.community)).await.status, StatusCode::FORBIDDEN, "{u}");
+            assert!(
+                !list["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a["id"] == oid),
+                "{u}"
+            );
+            assert_eq!(
+                c.get(&format!("/api/v1/calendar?community_id={}", o.community))
+                    .await
+                    .status,
+                StatusCode::FORBIDDEN,
+                "{u}"
+            );
         }
 
         // Deleting removes the activity with its files; it is audited.
-        assert_eq!(coord.delete(&format!("/api/v1/activities/{id}")).await.status, StatusCode::NO_CONTENT);
-        assert_eq!(lead.get(&format!("/api/v1/activity-files/{file}")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            coord
+                .delete(&format!("/api/v1/activities/{id}"))
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            lead.get(&format!("/api/v1/activity-files/{file}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
         let audit = admin.get("/api/v1/audit?entity=activity").await.json();
         assert!(audit.to_string().contains("七年级数学同课异构"), "{label}");
         e.db.finish().await;
@@ -211,61 +343,184 @@ async fn calendar_feeds_sync_lessons_support_free_time_and_dashboard() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.text());
         let lesson = r.json()["id"].as_i64().unwrap();
-        assert!(r.json()["receivers_text"].as_str().unwrap().contains("四年级(3)班"));
+        assert!(
+            r.json()["receivers_text"]
+                .as_str()
+                .unwrap()
+                .contains("四年级(3)班")
+        );
         let bad = coord.post("/api/v1/sync-lessons", json!({"community_id": i.community, "host_teacher_id": i.teacher,
             "host_class": "x", "receivers": [], "subject": "语文", "held_on": day, "period": 12, "topic": "t", "live_url": "ftp://x"})).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         for f in ["receivers", "period", "live_url"] {
             assert!(bad.text().contains(f), "{f} named in {}", bad.text());
         }
-        assert_eq!(teacher.patch(&format!("/api/v1/sync-lessons/{lesson}"), json!({"after_notes": "x"})).await.status, StatusCode::FORBIDDEN);
-        let r = lead.patch(&format!("/api/v1/sync-lessons/{lesson}"), json!({"after_notes": "课后同评：互动充分"})).await;
+        assert_eq!(
+            teacher
+                .patch(
+                    &format!("/api/v1/sync-lessons/{lesson}"),
+                    json!({"after_notes": "x"})
+                )
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let r = lead
+            .patch(
+                &format!("/api/v1/sync-lessons/{lesson}"),
+                json!({"after_notes": "课后同评：互动充分"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let year = gongjin_domain::school_year_of(today + chrono::Duration::days(3));
-        let counts = lead.get(&format!("/api/v1/sync-lessons/counts?community_id={}&year={year}", i.community)).await.json();
+        let counts = lead
+            .get(&format!(
+                "/api/v1/sync-lessons/counts?community_id={}&year={year}",
+                i.community
+            ))
+            .await
+            .json();
         assert_eq!(counts[0]["target"]["lessons_per_year"], 20);
-        assert!(counts[0]["lessons"].as_i64().unwrap() >= 1, "{label}: {counts}");
+        assert!(
+            counts[0]["lessons"].as_i64().unwrap() >= 1,
+            "{label}: {counts}"
+        );
 
         // The support menu: the core offers, a member orders, the core schedules, it is done.
         let r = lead.post("/api/v1/support-offers", json!({"community_id": i.community, "school_id": i.core,
             "title": "送教下乡：六年级数学复习课", "kind": "open_class", "provider": "数学名师工作室", "times": 1})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.text());
         let offer = r.json()["id"].as_i64().unwrap();
-        assert_eq!(coord.post("/api/v1/support-offers", json!({"community_id": i.community, "school_id": i.core, "title": "x"})).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            coord
+                .post(
+                    "/api/v1/support-offers",
+                    json!({"community_id": i.community, "school_id": i.core, "title": "x"})
+                )
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
         let r = coord.post("/api/v1/support-orders", json!({"offer_id": offer, "school_id": i.coord_school, "wanted_on": day, "note": "希望讲分数应用题"})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         let order = r.json()["id"].as_i64().unwrap();
         // The only time is taken: a second order is refused, and nothing is written.
-        let before = lead.get("/api/v1/support-orders").await.json()["total"].as_i64().unwrap();
-        let r = lead.post("/api/v1/support-orders", json!({"offer_id": offer, "school_id": i.other_member, "wanted_on": day})).await;
+        let before = lead.get("/api/v1/support-orders").await.json()["total"]
+            .as_i64()
+            .unwrap();
+        let r = lead
+            .post(
+                "/api/v1/support-orders",
+                json!({"offer_id": offer, "school_id": i.other_member, "wanted_on": day}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
-        assert_eq!(lead.get("/api/v1/support-orders").await.json()["total"].as_i64().unwrap(), before);
+        assert_eq!(
+            lead.get("/api/v1/support-orders").await.json()["total"]
+                .as_i64()
+                .unwrap(),
+            before
+        );
         // The ordering coordinator cannot accept their own order; the offering side can.
-        assert_eq!(coord.patch(&format!("/api/v1/support-orders/{order}"), json!({"status": "scheduled"})).await.status, StatusCode::FORBIDDEN);
-        let r = lead.patch(&format!("/api/v1/support-orders/{order}"), json!({"status": "scheduled", "reply": "安排王老师"})).await;
+        assert_eq!(
+            coord
+                .patch(
+                    &format!("/api/v1/support-orders/{order}"),
+                    json!({"status": "scheduled"})
+                )
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let r = lead
+            .patch(
+                &format!("/api/v1/support-orders/{order}"),
+                json!({"status": "scheduled", "reply": "安排王老师"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        let act = r.json()["activity_id"].as_i64().expect("scheduled as an activity");
+        let act = r.json()["activity_id"]
+            .as_i64()
+            .expect("scheduled as an activity");
         let a = lead.get(&format!("/api/v1/activities/{act}")).await.json();
-        assert_eq!((a["host_school_id"].as_i64(), a["status"].as_str()), (Some(i.coord_school), Some("planned")));
-        assert_eq!(lead.patch(&format!("/api/v1/support-orders/{order}"), json!({"status": "requested"})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let r = lead.patch(&format!("/api/v1/support-orders/{order}"), json!({"status": "done"})).await;
+        assert_eq!(
+            (a["host_school_id"].as_i64(), a["status"].as_str()),
+            (Some(i.coord_school), Some("planned"))
+        );
+        assert_eq!(
+            lead.patch(
+                &format!("/api/v1/support-orders/{order}"),
+                json!({"status": "requested"})
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let r = lead
+            .patch(
+                &format!("/api/v1/support-orders/{order}"),
+                json!({"status": "done"}),
+            )
+            .await;
         assert_eq!(r.json()["status"], "done");
-        assert_eq!(lead.get(&format!("/api/v1/activities/{act}")).await.json()["status"], "done");
+        assert_eq!(
+            lead.get(&format!("/api/v1/activities/{act}")).await.json()["status"],
+            "done"
+        );
         let x = lead.get("/api/v1/support-orders/export").await;
-        assert!(sheet_has(&x.bytes, "帮扶项目", "六年级数学复习课"), "{label}");
+        assert!(
+            sheet_has(&x.bytes, "帮扶项目", "六年级数学复习课"),
+            "{label}"
+        );
 
         // The community calendar shows the lesson and the scheduled support activity.
-        let cal = lead.get(&format!("/api/v1/calendar?community_id={}&from={}&to={}", i.community, today, today + chrono::Duration::days(10))).await;
+        let cal = lead
+            .get(&format!(
+                "/api/v1/calendar?community_id={}&from={}&to={}",
+                i.community,
+                today,
+                today + chrono::Duration::days(10)
+            ))
+            .await;
         assert_eq!(cal.status, StatusCode::OK, "{}", cal.text());
         let items = cal.json()["items"].as_array().unwrap().clone();
-        assert!(items.iter().any(|x| x["source"] == "sync_lesson" && x["record_id"] == lesson), "{label}: {items:?}");
-        assert!(items.iter().any(|x| x["source"] == "activity" && x["record_id"] == act), "{label}");
+        assert!(
+            items
+                .iter()
+                .any(|x| x["source"] == "sync_lesson" && x["record_id"] == lesson),
+            "{label}: {items:?}"
+        );
+        assert!(
+            items
+                .iter()
+                .any(|x| x["source"] == "activity" && x["record_id"] == act),
+            "{label}"
+        );
         // The teacher's own calendar has the lesson they teach.
-        let mine = teacher.get(&format!("/api/v1/calendar?from={}&to={}", today, today + chrono::Duration::days(10))).await.json();
-        assert!(mine["items"].as_array().unwrap().iter().any(|x| x["record_id"] == lesson), "{mine}");
+        let mine = teacher
+            .get(&format!(
+                "/api/v1/calendar?from={}&to={}",
+                today,
+                today + chrono::Duration::days(10)
+            ))
+            .await
+            .json();
+        assert!(
+            mine["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["record_id"] == lesson),
+            "{mine}"
+        );
 
         // An iCal feed: made by the lead, read with its token only, gone when revoked.
-        let r = lead.post("/api/v1/calendar-feeds", json!({"kind": "community", "id": i.community})).await;
+        let r = lead
+            .post(
+                "/api/v1/calendar-feeds",
+                json!({"kind": "community", "id": i.community}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         let url = r.json()["url"].as_str().unwrap().to_owned();
         let feed = r.json()["feed"]["id"].as_i64().unwrap();
@@ -273,38 +528,126 @@ async fn calendar_feeds_sync_lessons_support_free_time_and_dashboard() {
         let ics = anon.get(&url).await;
         assert_eq!(ics.status, StatusCode::OK);
         let text = ics.text();
-        assert!(text.starts_with("BEGIN:VCALENDAR\r\n") && text.contains("《观潮》"), "{label}: {text}");
-        assert_eq!(anon.get("/ical/0000.ics").await.status, StatusCode::NOT_FOUND);
-        assert_eq!(coord.delete(&format!("/api/v1/calendar-feeds/{feed}")).await.status, StatusCode::NOT_FOUND, "only the owner revokes");
-        assert_eq!(lead.delete(&format!("/api/v1/calendar-feeds/{feed}")).await.status, StatusCode::NO_CONTENT);
+        assert!(
+            text.starts_with("BEGIN:VCALENDAR\r\n") && text.contains("《观潮》"),
+            "{label}: {text}"
+        );
+        assert_eq!(
+            anon.get("/ical/0000.ics").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            coord
+                .delete(&format!("/api/v1/calendar-feeds/{feed}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "only the owner revokes"
+        );
+        assert_eq!(
+            lead.delete(&format!("/api/v1/calendar-feeds/{feed}"))
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
         assert_eq!(anon.get(&url).await.status, StatusCode::NOT_FOUND);
-        assert_eq!(coord.post("/api/v1/calendar-feeds", json!({"kind": "teacher", "id": i.teacher + 100000})).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            coord
+                .post(
+                    "/api/v1/calendar-feeds",
+                    json!({"kind": "teacher", "id": i.teacher + 100000})
+                )
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
 
         // Common free time: teacher1 teaches Monday 1–4; a core teacher Monday 3–8 and Tuesday all day.
-        let core_teacher = lead.get(&format!("/api/v1/teachers?school_id={}&per_page=1", i.core)).await.json()["items"][0]["id"].as_i64().unwrap();
+        let core_teacher = lead
+            .get(&format!("/api/v1/teachers?school_id={}&per_page=1", i.core))
+            .await
+            .json()["items"][0]["id"]
+            .as_i64()
+            .unwrap();
         let slots = |v: &[(u8, u8)]| json!({"slots": v.iter().map(|(w, p)| json!({"weekday": w, "period": p})).collect::<Vec<_>>()});
-        let r = teacher.put(&format!("/api/v1/teachers/{}/periods", i.teacher), slots(&[(1, 1), (1, 2), (1, 3), (1, 4)])).await;
+        let r = teacher
+            .put(
+                &format!("/api/v1/teachers/{}/periods", i.teacher),
+                slots(&[(1, 1), (1, 2), (1, 3), (1, 4)]),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        assert_eq!(teacher.put(&format!("/api/v1/teachers/{core_teacher}/periods"), slots(&[(1, 1)])).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            teacher
+                .put(
+                    &format!("/api/v1/teachers/{core_teacher}/periods"),
+                    slots(&[(1, 1)])
+                )
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
         let mut busy: Vec<(u8, u8)> = (3..=8).map(|p| (1, p)).collect();
         busy.extend((1..=8).map(|p| (2, p)));
-        assert_eq!(lead.put(&format!("/api/v1/teachers/{core_teacher}/periods"), slots(&busy)).await.status, StatusCode::OK);
-        assert_eq!(lead.put(&format!("/api/v1/teachers/{core_teacher}/periods"), slots(&[(6, 1)])).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let ft = lead.get(&format!("/api/v1/free-time?teacher_ids={},{core_teacher}", i.teacher)).await;
+        assert_eq!(
+            lead.put(
+                &format!("/api/v1/teachers/{core_teacher}/periods"),
+                slots(&busy)
+            )
+            .await
+            .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            lead.put(
+                &format!("/api/v1/teachers/{core_teacher}/periods"),
+                slots(&[(6, 1)])
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let ft = lead
+            .get(&format!(
+                "/api/v1/free-time?teacher_ids={},{core_teacher}",
+                i.teacher
+            ))
+            .await;
         assert_eq!(ft.status, StatusCode::OK, "{}", ft.text());
         let w = ft.json()["windows"].as_array().unwrap().clone();
-        assert!(w.iter().all(|x| x["weekday"] != 1 && x["weekday"] != 2), "{w:?}");
+        assert!(
+            w.iter().all(|x| x["weekday"] != 1 && x["weekday"] != 2),
+            "{w:?}"
+        );
         assert_eq!(w.len(), 3, "Wednesday to Friday, whole days: {w:?}");
-        assert_eq!(lead.get(&format!("/api/v1/free-time?teacher_ids={}", i.teacher)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            lead.get(&format!("/api/v1/free-time?teacher_ids={}", i.teacher))
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
 
         // The lead's dashboard counts the term.
-        let d = lead.get(&format!("/api/v1/communities/{}/dashboard", i.community)).await;
+        let d = lead
+            .get(&format!("/api/v1/communities/{}/dashboard", i.community))
+            .await;
         assert_eq!(d.status, StatusCode::OK, "{}", d.text());
         let d = d.json();
-        assert!(d["sync_lessons"].as_i64().unwrap() >= 1 || gongjin_domain::Term::of(today) != gongjin_domain::Term::of(today + chrono::Duration::days(3)), "{d}");
+        assert!(
+            d["sync_lessons"].as_i64().unwrap() >= 1
+                || gongjin_domain::Term::of(today)
+                    != gongjin_domain::Term::of(today + chrono::Duration::days(3)),
+            "{d}"
+        );
         assert!(d["quota"].as_array().is_some());
         let other_lead = Client::login(&e.app, "lead2", DEMO_PASSWORD).await;
-        assert_eq!(other_lead.get(&format!("/api/v1/communities/{}/dashboard", i.community)).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            other_lead
+                .get(&format!("/api/v1/communities/{}/dashboard", i.community))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
 
         // Pages render for the lead.
         for p in [
@@ -315,7 +658,10 @@ async fn calendar_feeds_sync_lessons_support_free_time_and_dashboard() {
             format!("/calendar?community_id={}", i.community),
             "/calendar".to_owned(),
             format!("/communities/{}/dashboard", i.community),
-            format!("/free-time?community_id={}&teacher_id={}&teacher_id={core_teacher}", i.community, i.teacher),
+            format!(
+                "/free-time?community_id={}&teacher_id={}&teacher_id={core_teacher}",
+                i.community, i.teacher
+            ),
             format!("/teachers/{core_teacher}/periods"),
             "/sync-lessons".to_owned(),
             "/sync-lessons/new".to_owned(),

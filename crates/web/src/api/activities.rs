@@ -323,7 +323,11 @@ pub(crate) async fn file_response(
         )
             .into_response());
     }
-    Ok(uploads::attachment(bytes, &f.content_type, &f.original_name))
+    Ok(uploads::attachment(
+        bytes,
+        &f.content_type,
+        &f.original_name,
+    ))
 }
 
 /// Downloads a material or photo.

@@ -46,7 +46,9 @@ pub(crate) async fn place_of_subject(
     s: CalendarSubject,
 ) -> Result<(Resource, Place), AppError> {
     Ok(match s {
-        CalendarSubject::Community(id) => (Resource::Community, st.store.place_of_community(id).await?),
+        CalendarSubject::Community(id) => {
+            (Resource::Community, st.store.place_of_community(id).await?)
+        }
         CalendarSubject::School(id) => (Resource::School, st.store.place_of_school(id).await?),
         CalendarSubject::Teacher(id) => (Resource::Teacher, st.store.place_of_teacher(id).await?),
     })
@@ -69,11 +71,15 @@ pub(crate) fn range(q: &CalendarQuery) -> Result<(chrono::NaiveDate, chrono::Nai
     use chrono::Datelike;
     let today = gongjin_store::today();
     let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => gongjin_domain::parse_date("from", s).map_err(|e| AppError::validation(e.into()))?,
+        Some(s) => {
+            gongjin_domain::parse_date("from", s).map_err(|e| AppError::validation(e.into()))?
+        }
         None => today.with_day(1).unwrap_or(today),
     };
     let to = match q.to.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => gongjin_domain::parse_date("to", s).map_err(|e| AppError::validation(e.into()))?,
+        Some(s) => {
+            gongjin_domain::parse_date("to", s).map_err(|e| AppError::validation(e.into()))?
+        }
         None => from + chrono::Duration::days(41),
     };
     if to < from || (to - from).num_days() > 400 {
@@ -106,8 +112,8 @@ pub(crate) async fn load(
     p: &Principal,
     q: &CalendarQuery,
 ) -> Result<Calendar, AppError> {
-    let subject = subject_of(q, p)
-        .ok_or_else(|| AppError::field("community_id", "error.required", None))?;
+    let subject =
+        subject_of(q, p).ok_or_else(|| AppError::field("community_id", "error.required", None))?;
     require_subject(st, p, subject).await?;
     let (from, to) = range(q)?;
     Ok(Calendar {
@@ -142,7 +148,9 @@ pub async fn list_feeds(
     State(st): State<AppState>,
     c: Caller,
 ) -> Result<Json<Vec<CalendarFeed>>, AppError> {
-    Ok(Json(st.store.list_calendar_feeds(c.principal.user_id).await?))
+    Ok(Json(
+        st.store.list_calendar_feeds(c.principal.user_id).await?,
+    ))
 }
 
 /// Makes an iCal feed of a calendar the caller may read.
@@ -361,7 +369,11 @@ pub(crate) fn parse_ids(s: &str) -> Result<Vec<i64>, AppError> {
         return Err(AppError::field("teacher_ids", "error.at_least_two", None));
     }
     if ids.len() > 50 {
-        return Err(AppError::field("teacher_ids", "error.too_long", Some("50".into())));
+        return Err(AppError::field(
+            "teacher_ids",
+            "error.too_long",
+            Some("50".into()),
+        ));
     }
     Ok(ids)
 }
@@ -470,10 +482,7 @@ pub(crate) async fn build_dashboard(
     };
     let (from, to) = term.bounds();
     let (from_s, to_s) = (from.to_string(), to.to_string());
-    let d = st
-        .store
-        .community_term_figures(id, &from_s, &to_s)
-        .await?;
+    let d = st.store.community_term_figures(id, &from_s, &to_s).await?;
     let quota = crate::api::exchanges::quota_report(
         st,
         c,
@@ -519,7 +528,10 @@ pub(crate) async fn build_dashboard(
     };
     Ok(Dashboard {
         community_id: id,
-        community_name: st.store.calendar_name(CalendarSubject::Community(id)).await?,
+        community_name: st
+            .store
+            .calendar_name(CalendarSubject::Community(id))
+            .await?,
         term,
         term_label: term.zh(),
         from: from_s,

@@ -115,7 +115,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(activities::list, activities::create))
         .routes(routes!(activities::export))
         .routes(routes!(activities::create_series))
-        .routes(routes!(activities::get, activities::patch, activities::delete))
+        .routes(routes!(
+            activities::get,
+            activities::patch,
+            activities::delete
+        ))
         .routes(routes!(activities::upload_file))
         .routes(routes!(activities::download_file, activities::delete_file))
         .routes(routes!(activities::add_reflection))

@@ -191,7 +191,9 @@ pub(crate) async fn apply_move(
         return Err(AppError::forbidden());
     }
     let date = match m.date.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(d) => Some(gongjin_domain::parse_date("date", d).map_err(|e| AppError::validation(e.into()))?),
+        Some(d) => Some(
+            gongjin_domain::parse_date("date", d).map_err(|e| AppError::validation(e.into()))?,
+        ),
         None => None,
     };
     let reply = gongjin_domain::parse_text("reply", m.reply.as_deref(), 1000)
@@ -213,16 +215,27 @@ pub async fn export(
     q.per_page = Some(1000);
     let tr = crate::ui::Tr(c.locale);
     let headers = [
-        "帮扶项目", "提供学校", "提供者", "可预约次数", "预约学校", "期望日期", "状态", "说明", "回复",
+        "帮扶项目",
+        "提供学校",
+        "提供者",
+        "可预约次数",
+        "预约学校",
+        "期望日期",
+        "状态",
+        "说明",
+        "回复",
     ];
     use gongjin_sheet::Cell;
     let offers = st
         .store
-        .list_support_offers(&c.visible(), &SupportQuery {
-            community_id: q.community_id,
-            per_page: Some(1000),
-            ..Default::default()
-        })
+        .list_support_offers(
+            &c.visible(),
+            &SupportQuery {
+                community_id: q.community_id,
+                per_page: Some(1000),
+                ..Default::default()
+            },
+        )
         .await?
         .items;
     let orders = st.store.list_support_orders(&c.visible(), &q).await?.items;
@@ -239,7 +252,13 @@ pub async fn export(
         };
         if mine.is_empty() {
             let mut r = head();
-            r.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]);
+            r.extend([
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+            ]);
             rows.push(r);
         }
         for x in mine {
@@ -259,6 +278,9 @@ pub async fn export(
     Ok(crate::uploads::attachment(
         bytes,
         gongjin_sheet::Format::Xlsx.content_type(),
-        &format!("菜单式帮扶_{}.xlsx", gongjin_store::today().format("%Y%m%d")),
+        &format!(
+            "菜单式帮扶_{}.xlsx",
+            gongjin_store::today().format("%Y%m%d")
+        ),
     ))
 }

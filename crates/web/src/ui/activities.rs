@@ -25,7 +25,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/activities", get(list))
         .route("/activities/new", get(new_form).post(create))
-        .route("/activities/series/new", get(series_form).post(create_series))
+        .route(
+            "/activities/series/new",
+            get(series_form).post(create_series),
+        )
         .route("/activities/{id}", get(detail))
         .route("/activities/{id}/record", post(record))
         .route("/activities/{id}/files", post(upload))
@@ -47,10 +50,7 @@ pub struct HostOpt {
 
 /// Every (community, member school) the caller may record for, and every member school of
 /// the communities the caller sees (for "participating schools").
-pub(crate) async fn hosts(
-    st: &AppState,
-    c: &Caller,
-) -> Result<(Vec<HostOpt>, Vec<Opt>), AppError> {
+pub(crate) async fn hosts(st: &AppState, c: &Caller) -> Result<(Vec<HostOpt>, Vec<Opt>), AppError> {
     let mut hosts = vec![];
     let mut members = vec![];
     for com in st
@@ -126,17 +126,14 @@ pub(crate) async fn kind_opts(
 ) -> Result<Vec<Opt>, AppError> {
     let kinds = st.store.activity_kinds(&c.principal.region_path).await?;
     Ok(opts(
-        kinds
-            .into_iter()
-            .filter(|k| k.active == 1)
-            .map(|k| {
-                let label = if c.locale == gongjin_domain::i18n::Locale::En && !k.name_en.is_empty() {
-                    k.name_en
-                } else {
-                    k.name_zh
-                };
-                (k.key, label)
-            }),
+        kinds.into_iter().filter(|k| k.active == 1).map(|k| {
+            let label = if c.locale == gongjin_domain::i18n::Locale::En && !k.name_en.is_empty() {
+                k.name_en
+            } else {
+                k.name_zh
+            };
+            (k.key, label)
+        }),
         current,
     ))
 }
@@ -169,7 +166,11 @@ pub async fn list(
     Query(q): Query<ActivityQuery>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let page = st.store.list_activities(&c.visible(), &q).await.or_page(&c)?;
+    let page = st
+        .store
+        .list_activities(&c.visible(), &q)
+        .await
+        .or_page(&c)?;
     let tr = Tr(c.locale);
     let keys: Vec<&str> = ActivityStatus::ALL.iter().map(|s| s.key()).collect();
     let filters = [
@@ -205,7 +206,12 @@ pub async fn list(
         kinds: kind_opts(&st, &c, q.kind.as_deref().unwrap_or(""))
             .await
             .or_page(&c)?,
-        statuses: vocab_opts(tr, "activity_status", &keys, q.status.as_deref().unwrap_or("")),
+        statuses: vocab_opts(
+            tr,
+            "activity_status",
+            &keys,
+            q.status.as_deref().unwrap_or(""),
+        ),
         communities: community_opts(&st, &c, q.community_id).await.or_page(&c)?,
         export_query,
         q,
@@ -256,9 +262,13 @@ async fn form_page(
     let weekday = f.get("weekday").cloned().unwrap_or_else(|| "3".into());
     render(&FormPage {
         shell: Shell::new(c, "activities"),
-        kinds: kind_opts(st, c, f.get("kind").map(String::as_str).unwrap_or("lesson_prep"))
-            .await
-            .or_page(c)?,
+        kinds: kind_opts(
+            st,
+            c,
+            f.get("kind").map(String::as_str).unwrap_or("lesson_prep"),
+        )
+        .await
+        .or_page(c)?,
         modes: vocab_opts(
             tr,
             "activity_mode",
@@ -345,11 +355,7 @@ fn fields_from(f: &HashMap<String, String>) -> Result<ActivityFields, AppError> 
     let (community_id, host) = host_of(f);
     let school_ids = f
         .get("school_ids")
-        .map(|v| {
-            v.split(',')
-                .filter_map(|x| x.trim().parse().ok())
-                .collect()
-        })
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .unwrap_or_default();
     Ok(ActivityFields {
         community_id,
@@ -361,7 +367,8 @@ fn fields_from(f: &HashMap<String, String>) -> Result<ActivityFields, AppError> 
         school_ids,
         held_on: f.get("held_on").cloned().unwrap_or_default(),
         start_time: opt_text(f, "start_time"),
-        duration_minutes: opt_i64(f, "duration_minutes").map_err(|e| AppError::validation(e.into()))?,
+        duration_minutes: opt_i64(f, "duration_minutes")
+            .map_err(|e| AppError::validation(e.into()))?,
         mode: opt_text(f, "mode"),
         subject: opt_text(f, "subject"),
         student_count: opt_i64(f, "student_count").map_err(|e| AppError::validation(e.into()))?,
@@ -395,7 +402,11 @@ async fn read_form(mp: Multipart) -> Result<(HashMap<String, String>, String, Ve
                 .map_err(|_| AppError::field("file", "error.file_too_large", Some("20 MB".into())))?
                 .to_vec();
             if bytes.len() > uploads::MAX_DOCUMENT_BYTES {
-                return Err(AppError::field("file", "error.file_too_large", Some("20 MB".into())));
+                return Err(AppError::field(
+                    "file",
+                    "error.file_too_large",
+                    Some("20 MB".into()),
+                ));
             }
         } else {
             let v = field
@@ -532,7 +543,9 @@ struct DetailPage {
 
 impl DetailPage {
     fn status_label(&self) -> String {
-        self.shell.tr.label("activity_status", &self.d.activity.status)
+        self.shell
+            .tr
+            .label("activity_status", &self.d.activity.status)
     }
     fn mode_label(&self) -> String {
         self.shell.tr.label("activity_mode", &self.d.activity.mode)
@@ -673,11 +686,7 @@ pub async fn delete(
     require_activity(&st, &c, Action::Write, id)
         .await
         .or_page(&c)?;
-    let files = st
-        .store
-        .delete_activity(&c.actor(), id)
-        .await
-        .or_page(&c)?;
+    let files = st.store.delete_activity(&c.actor(), id).await.or_page(&c)?;
     remove_files(&st, files).await;
     Ok(see_other("/activities", "notice.deleted"))
 }
@@ -716,11 +725,7 @@ pub async fn reflect(
     }
 }
 
-pub async fn download(
-    State(st): State<AppState>,
-    Ui(c): Ui,
-    Path(fid): Path<i64>,
-) -> PageResult {
+pub async fn download(State(st): State<AppState>, Ui(c): Ui, Path(fid): Path<i64>) -> PageResult {
     file_response(&st, &c, fid, false).await.or_page(&c)
 }
 

@@ -298,7 +298,10 @@ pub async fn save_periods(
         .set_teacher_periods(&c.actor(), id, &slots)
         .await
         .or_page(&c)?;
-    Ok(see_other(&format!("/teachers/{id}/periods"), "notice.saved"))
+    Ok(see_other(
+        &format!("/teachers/{id}/periods"),
+        "notice.saved",
+    ))
 }
 
 #[derive(Template)]
@@ -374,10 +377,9 @@ pub async fn free_time(
                 period: p,
                 cells: WEEKDAYS
                     .map(|w| {
-                        let free = r
-                            .windows
-                            .iter()
-                            .any(|x| x.weekday == w && (x.first_period..=x.last_period).contains(&p));
+                        let free = r.windows.iter().any(|x| {
+                            x.weekday == w && (x.first_period..=x.last_period).contains(&p)
+                        });
                         (w, !free)
                     })
                     .collect(),

@@ -1,20 +1,20 @@
 //! The server-rendered UI (Simplified Chinese by default, English selectable). Pages share one
 //! layout ([`Shell`]); text comes from the catalogue through [`Tr`]; forms carry a CSRF token.
 
+pub mod activities;
 pub mod audit;
+pub mod calendar;
 pub mod common;
 pub mod communities;
 pub mod exchanges;
 pub mod import;
-pub mod activities;
-pub mod calendar;
-pub mod support;
-pub mod sync_lessons;
 pub mod meetings;
 pub mod mentorships;
 pub mod pages;
 pub mod planning;
 pub mod schools;
+pub mod support;
+pub mod sync_lessons;
 pub mod teachers;
 pub mod users;
 

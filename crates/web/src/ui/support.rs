@@ -52,11 +52,24 @@ async fn render_page(
         per_page: Some(200),
         ..Default::default()
     };
-    let offers = st.store.list_support_offers(&c.visible(), &q).await.or_page(c)?.items;
+    let offers = st
+        .store
+        .list_support_offers(&c.visible(), &q)
+        .await
+        .or_page(c)?
+        .items;
     let tr = Tr(c.locale);
     let mut orders = vec![];
-    for o in st.store.list_support_orders(&c.visible(), &q).await.or_page(c)?.items {
-        let offering = place_at(st, o.community_id, o.offering_school_id).await.or_page(c)?;
+    for o in st
+        .store
+        .list_support_orders(&c.visible(), &q)
+        .await
+        .or_page(c)?
+        .items
+    {
+        let offering = place_at(st, o.community_id, o.offering_school_id)
+            .await
+            .or_page(c)?;
         let ordering = place_at(st, o.community_id, o.school_id).await.or_page(c)?;
         let from = SupportOrderStatus::parse(&o.status).unwrap_or(SupportOrderStatus::Done);
         let moves = from
@@ -67,7 +80,12 @@ async fn render_page(
                     || (**to == SupportOrderStatus::Cancelled
                         && c.may(Action::Write, Resource::Activity, &ordering))
             })
-            .map(|to| (to.key().to_owned(), tr.t(&format!("support.move_{}", to.key())).to_owned()))
+            .map(|to| {
+                (
+                    to.key().to_owned(),
+                    tr.t(&format!("support.move_{}", to.key())).to_owned(),
+                )
+            })
             .collect();
         orders.push(OrderRow {
             status: tr.label("support_order_status", &o.status),
@@ -81,7 +99,9 @@ async fn render_page(
         offers,
         orders,
         hosts: opts(hosts.into_iter().map(|h| (h.value, h.label)), ""),
-        kinds: super::activities::kind_opts(st, c, "open_class").await.or_page(c)?,
+        kinds: super::activities::kind_opts(st, c, "open_class")
+            .await
+            .or_page(c)?,
         errors,
     })
 }
@@ -91,7 +111,13 @@ pub async fn page(
     Ui(c): Ui,
     Query(raw): Query<HashMap<String, String>>,
 ) -> PageResult {
-    render_page(&st, &c, raw.get("notice").map(String::as_str), FormErrors::default()).await
+    render_page(
+        &st,
+        &c,
+        raw.get("notice").map(String::as_str),
+        FormErrors::default(),
+    )
+    .await
 }
 
 fn pair(v: &str) -> (i64, i64) {
@@ -107,7 +133,11 @@ pub async fn create_offer(
     csrf_ok(&c, &f)?;
     let (community_id, school_id) = pair(f.get("host").map(String::as_str).unwrap_or(""));
     let result = async {
-        c.require(Action::Write, Resource::Activity, &place_at(&st, community_id, school_id).await?)?;
+        c.require(
+            Action::Write,
+            Resource::Activity,
+            &place_at(&st, community_id, school_id).await?,
+        )?;
         let o = SupportOfferFields {
             community_id,
             school_id,
@@ -139,7 +169,11 @@ pub async fn create_order(
     let offer_id: i64 = f.get("offer_id").and_then(|v| v.parse().ok()).unwrap_or(0);
     let result = async {
         let offer = st.store.get_support_offer(offer_id).await?;
-        c.require(Action::Write, Resource::Activity, &place_at(&st, offer.community_id, school_id).await?)?;
+        c.require(
+            Action::Write,
+            Resource::Activity,
+            &place_at(&st, offer.community_id, school_id).await?,
+        )?;
         let o = SupportOrderFields {
             offer_id,
             school_id,

@@ -39,7 +39,11 @@ pub async fn list(
     Query(q): Query<SyncLessonQuery>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let page = st.store.list_sync_lessons(&c.visible(), &q).await.or_page(&c)?;
+    let page = st
+        .store
+        .list_sync_lessons(&c.visible(), &q)
+        .await
+        .or_page(&c)?;
     let year = gongjin_domain::school_year_of(gongjin_store::today());
     let counts = st
         .store
@@ -92,7 +96,13 @@ async fn form_page(
     let (hosts, schools) = super::activities::hosts(st, c).await.or_page(c)?;
     let mut coms: Vec<(String, String)> = vec![];
     for h in &hosts {
-        let label = h.label.rsplit('（').next().unwrap_or("").trim_end_matches('）').to_owned();
+        let label = h
+            .label
+            .rsplit('（')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('）')
+            .to_owned();
         if !coms.iter().any(|(v, _)| *v == h.community_id.to_string()) {
             coms.push((h.community_id.to_string(), label));
         }
@@ -137,7 +147,9 @@ async fn fields_from(
         .ok_or_else(|| AppError::field("host_teacher_id", "error.staff_unknown", Some(staff)))?;
     let mut receivers = vec![];
     for n in 1..=3 {
-        let s: i64 = text(f, &format!("receiver_school_{n}")).parse().unwrap_or(0);
+        let s: i64 = text(f, &format!("receiver_school_{n}"))
+            .parse()
+            .unwrap_or(0);
         let class = text(f, &format!("receiver_class_{n}"));
         if s > 0 {
             receivers.push(ReceiverFields {
@@ -235,7 +247,14 @@ pub async fn detail(
     Path(id): Path<i64>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> PageResult {
-    detail_page(&st, &c, id, raw.get("notice").map(String::as_str), FormErrors::default()).await
+    detail_page(
+        &st,
+        &c,
+        id,
+        raw.get("notice").map(String::as_str),
+        FormErrors::default(),
+    )
+    .await
 }
 
 /// Saves the before / during / after record and the status.
