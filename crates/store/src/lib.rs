@@ -22,6 +22,9 @@ pub mod sql;
 pub mod teachers;
 pub mod testing;
 pub mod users;
+// Shared courses and resources; students (community operations, parts 6 and 8).
+pub mod courses;
+pub mod students;
 
 pub use error::StoreError;
 pub use records::*;
