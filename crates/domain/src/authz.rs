@@ -365,7 +365,11 @@ mod tests {
         let own = place("/1/2/3/", Some(10), Some(100), None);
         let member = place("/1/2/3/", Some(10), Some(101), None);
         let other = place("/1/2/3/", Some(11), Some(102), None);
-        for res in [Resource::Sharing, Resource::StudentWork, Resource::HardshipFund] {
+        for res in [
+            Resource::Sharing,
+            Resource::StudentWork,
+            Resource::HardshipFund,
+        ] {
             assert!(p(Role::CommunityLead).may(Action::Write, res, &member));
             assert!(!p(Role::CommunityLead).may(Action::Read, res, &other));
             let c = p(Role::SchoolCoordinator);

@@ -1362,7 +1362,7 @@ impl PairingFields {
         if self.school_b_id <= 0 {
             e.push(FieldError::new("school_b_id", "error.required"));
         } else if self.school_b_id == self.school_a_id {
-            e.push(FieldError::new("school_b_id", "error.same_school"));
+            e.push(FieldError::new("school_b_id", "error.same_school_pair"));
         }
         e.into_result(|| NewPairing {
             community_id: self.community_id,
@@ -1688,7 +1688,7 @@ mod sharing_tests {
         }
         .validate()
         .unwrap_err();
-        assert_eq!(p.0[0].key, "error.same_school");
+        assert_eq!(p.0[0].key, "error.same_school_pair");
     }
 
     #[test]

@@ -65,7 +65,11 @@ pub(crate) async fn require_resource(
 }
 
 /// The offering school must be one the caller may share for.
-pub(crate) async fn require_school(st: &AppState, c: &Caller, school_id: i64) -> Result<(), AppError> {
+pub(crate) async fn require_school(
+    st: &AppState,
+    c: &Caller,
+    school_id: i64,
+) -> Result<(), AppError> {
     let place = st
         .store
         .place_of_school(school_id)
@@ -237,7 +241,12 @@ fn grade_labels(tr: crate::ui::Tr, keys: &[String]) -> String {
         .join("、")
 }
 
-fn xlsx(c: &Caller, name: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Response, AppError> {
+fn xlsx(
+    c: &Caller,
+    name: &str,
+    headers: &[&str],
+    rows: &[Vec<Cell>],
+) -> Result<Response, AppError> {
     let bytes = gongjin_sheet::write_xlsx(name, headers, rows)
         .map_err(|e| AppError::bad_request(e.message(c.locale)))?;
     Ok(uploads::attachment(
@@ -258,7 +267,15 @@ pub async fn export(
     q.per_page = Some(500);
     let tr = crate::ui::Tr(c.locale);
     let headers = [
-        "教共体", "开课学校", "课程名称", "学科", "年级", "课时", "送课日期", "接收学校", "送课课时",
+        "教共体",
+        "开课学校",
+        "课程名称",
+        "学科",
+        "年级",
+        "课时",
+        "送课日期",
+        "接收学校",
+        "送课课时",
         "受益学生",
     ];
     let mut rows = vec![];
@@ -375,7 +392,10 @@ pub async fn upload_resource(
         .or(up.fields.get("_csrf").cloned())
         .unwrap_or_default();
     c.check_csrf(&token)?;
-    Ok((StatusCode::CREATED, Json(save_resource(&st, &c, &up).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(save_resource(&st, &c, &up).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/resources/{id}", tag = "resources", params(("id" = i64, Path)), responses((status = 200, body = LibraryResource), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -412,7 +432,11 @@ pub(crate) async fn resource_file(
         .await
         .map_err(|_| AppError::not_found())?;
     st.store.count_download(id).await?;
-    Ok(uploads::attachment(bytes, &r.content_type, &r.original_name))
+    Ok(uploads::attachment(
+        bytes,
+        &r.content_type,
+        &r.original_name,
+    ))
 }
 
 /// Downloads a resource's file (and counts the download).
@@ -437,7 +461,15 @@ pub async fn export_resources(
     q.per_page = Some(500);
     let tr = crate::ui::Tr(c.locale);
     let headers = [
-        "资源名称", "类型", "学科", "年级", "学校", "文件名", "下载次数", "上传人", "上传时间",
+        "资源名称",
+        "类型",
+        "学科",
+        "年级",
+        "学校",
+        "文件名",
+        "下载次数",
+        "上传人",
+        "上传时间",
     ];
     let rows: Vec<Vec<Cell>> = st
         .store

@@ -83,7 +83,14 @@ pub(crate) async fn require_pairing(
     id: i64,
 ) -> Result<Pairing, AppError> {
     let p = st.store.get_pairing(id).await?;
-    require_any_school(st, c, action, p.community_id, &[p.school_a_id, p.school_b_id]).await?;
+    require_any_school(
+        st,
+        c,
+        action,
+        p.community_id,
+        &[p.school_a_id, p.school_b_id],
+    )
+    .await?;
     Ok(p)
 }
 
@@ -178,7 +185,12 @@ pub async fn delete_pairing(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn xlsx(c: &Caller, name: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Response, AppError> {
+fn xlsx(
+    c: &Caller,
+    name: &str,
+    headers: &[&str],
+    rows: &[Vec<Cell>],
+) -> Result<Response, AppError> {
     let bytes = gongjin_sheet::write_xlsx(name, headers, rows)
         .map_err(|e| AppError::bad_request(e.message(c.locale)))?;
     Ok(crate::uploads::attachment(
@@ -223,7 +235,16 @@ pub async fn export_pairings(
     xlsx(
         &c,
         "手拉手结对",
-        &["教共体", "结对类型", "学校甲", "结对方甲", "学校乙", "结对方乙", "结对日期", "备注"],
+        &[
+            "教共体",
+            "结对类型",
+            "学校甲",
+            "结对方甲",
+            "学校乙",
+            "结对方乙",
+            "结对日期",
+            "备注",
+        ],
         &rows,
     )
 }
@@ -318,7 +339,14 @@ pub async fn export_events(
     xlsx(
         &c,
         "学生联合活动",
-        &["教共体", "活动日期", "活动名称", "参与学校", "参与学生数", "活动总结"],
+        &[
+            "教共体",
+            "活动日期",
+            "活动名称",
+            "参与学校",
+            "参与学生数",
+            "活动总结",
+        ],
         &rows,
     )
 }
@@ -339,7 +367,11 @@ pub(crate) async fn require_group(
     id: i64,
 ) -> Result<HelpGroupDetail, AppError> {
     let g = st.store.get_help_group(id).await?;
-    c.require(action, Resource::StudentWork, &group_place(st, &g.group).await?)?;
+    c.require(
+        action,
+        Resource::StudentWork,
+        &group_place(st, &g.group).await?,
+    )?;
     Ok(g)
 }
 
@@ -487,8 +519,17 @@ pub async fn export_groups(
         &c,
         "两帮一",
         &[
-            "教共体", "学校", "受助学生", "年级", "帮扶教师", "帮扶学生", "学科", "开始日期", "状态",
-            "进展记录数", "最近记录",
+            "教共体",
+            "学校",
+            "受助学生",
+            "年级",
+            "帮扶教师",
+            "帮扶学生",
+            "学科",
+            "开始日期",
+            "状态",
+            "进展记录数",
+            "最近记录",
         ],
         &rows,
     )
@@ -517,9 +558,10 @@ pub(crate) async fn fund_community(
     community_id: Option<i64>,
 ) -> Result<i64, AppError> {
     let id = community_id
-        .or(c.principal.community_id.filter(|_| {
-            c.principal.role == gongjin_domain::Role::CommunityLead
-        }))
+        .or(c
+            .principal
+            .community_id
+            .filter(|_| c.principal.role == gongjin_domain::Role::CommunityLead))
         .ok_or_else(|| AppError::field("community_id", "error.required", None))?;
     c.require(
         Action::Read,
@@ -646,12 +688,15 @@ pub async fn reverse(
     ))
 }
 
-pub(crate) fn reverse_fields(
-    f: &ReverseFields,
-) -> Result<(String, chrono::NaiveDate), AppError> {
+pub(crate) fn reverse_fields(f: &ReverseFields) -> Result<(String, chrono::NaiveDate), AppError> {
     let mut e = gongjin_domain::ValidationErrors::default();
     let note = e.take(gongjin_domain::parse_text("note", f.note.as_deref(), 500));
-    let on = match f.on_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let on = match f
+        .on_date
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => Some(gongjin_store::today()),
         Some(s) => e.take(gongjin_domain::parse_date("on_date", s)),
     };
@@ -701,8 +746,18 @@ pub async fn export_fund(
         &c,
         "帮困基金",
         &[
-            "教共体", "编号", "日期", "类型", "金额（元）", "捐赠方", "受助学生", "学校", "事由/备注",
-            "冲正编号", "余额（元）", "经办人",
+            "教共体",
+            "编号",
+            "日期",
+            "类型",
+            "金额（元）",
+            "捐赠方",
+            "受助学生",
+            "学校",
+            "事由/备注",
+            "冲正编号",
+            "余额（元）",
+            "经办人",
         ],
         &rows,
     )

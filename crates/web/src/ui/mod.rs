@@ -13,6 +13,9 @@ pub mod planning;
 pub mod schools;
 pub mod teachers;
 pub mod users;
+// Shared courses and resources; students.
+pub mod courses;
+pub mod students;
 
 use crate::AppState;
 use axum::Router;
@@ -47,4 +50,6 @@ pub fn router() -> Router<AppState> {
         .merge(mentorships::router())
         .merge(audit::router())
         .merge(import::router())
+        .merge(courses::router())
+        .merge(students::router())
 }
