@@ -244,7 +244,9 @@ impl Store {
             q.push(" AND c.subject = ").bind(s);
         }
         if let Some(g) = nonempty(&f.grade) {
-            q.push(" AND c.grades LIKE ").bind(pattern(g)).push(" ESCAPE '\\'");
+            q.push(" AND c.grades LIKE ")
+                .bind(pattern(g))
+                .push(" ESCAPE '\\'");
         }
         if let Some(id) = f.school_id {
             q.push(" AND c.school_id = ").bind(id);
@@ -534,7 +536,9 @@ impl Store {
         }
         if let Some(g) = nonempty(&f.grade) {
             let g = Grade::parse(g).map_or(g, |x| x.key());
-            q.push(" AND x.grades LIKE ").bind(pattern(g)).push(" ESCAPE '\\'");
+            q.push(" AND x.grades LIKE ")
+                .bind(pattern(g))
+                .push(" ESCAPE '\\'");
         }
         if let Some(id) = f.school_id {
             q.push(" AND x.school_id = ").bind(id);

@@ -228,12 +228,11 @@ impl Store {
 
     /// Refuses a school that is not a current member (or the core) of the community.
     async fn ensure_member(&self, community_id: i64, school_id: i64) -> Result<()> {
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT s.id, s.name FROM schools s WHERE s.id = $1",
-        )
-        .bind(school_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT s.id, s.name FROM schools s WHERE s.id = $1")
+                .bind(school_id)
+                .fetch_optional(&self.pool)
+                .await?;
         let Some((_, name)) = row else {
             return Err(StoreError::NotFound);
         };
@@ -586,12 +585,14 @@ impl Store {
     }
 
     pub async fn get_movement(&self, id: i64) -> Result<FundMovement> {
-        sqlx::query_as::<_, FundMovement>(sqlx::AssertSqlSafe(format!("{MOVEMENT_SELECT} WHERE m.id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(movement_yuan)
-            .ok_or(StoreError::NotFound)
+        sqlx::query_as::<_, FundMovement>(sqlx::AssertSqlSafe(format!(
+            "{MOVEMENT_SELECT} WHERE m.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(movement_yuan)
+        .ok_or(StoreError::NotFound)
     }
 
     /// Applies `delta` to the community's balance inside `tx`, refusing to go below zero. Must be
@@ -761,7 +762,9 @@ impl Store {
                 region_path: &place.region_path,
                 summary: format!("冲正 #{id} {} 元", format_yuan(delta)),
                 before: audit::json(&orig),
-                after: Some(serde_json::json!({"reverses_id": id, "delta_fen": delta, "note": note})),
+                after: Some(
+                    serde_json::json!({"reverses_id": id, "delta_fen": delta, "note": note}),
+                ),
             },
         )
         .await?;
@@ -805,9 +808,9 @@ impl Store {
     /// The community a group belongs to: the student's school's, with the teacher in it too.
     pub async fn help_group_community(&self, school_id: i64, teacher_id: i64) -> Result<i64> {
         let place = self.place_of_school(school_id).await?;
-        let community = place.community_id.ok_or_else(|| {
-            StoreError::conflict("error.not_in_community", school_id.to_string())
-        })?;
+        let community = place
+            .community_id
+            .ok_or_else(|| StoreError::conflict("error.not_in_community", school_id.to_string()))?;
         let teacher_school: i64 =
             sqlx::query_scalar("SELECT school_id FROM teachers WHERE id = $1")
                 .bind(teacher_id)
@@ -940,7 +943,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn add_help_note(&self, actor: &Actor, group_id: i64, n: &NewHelpNote) -> Result<HelpNote> {
+    pub async fn add_help_note(
+        &self,
+        actor: &Actor,
+        group_id: i64,
+        n: &NewHelpNote,
+    ) -> Result<HelpNote> {
         let g = self.get_help_group(group_id).await?;
         let place = self.place_of_community(g.group.community_id).await?;
         let mut tx = self.pool.begin().await?;
@@ -974,6 +982,36 @@ impl Store {
         )
         .bind(id)
         .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The current schools of the communities the caller sees: (community id, community name,
+    /// school id, school name), for the forms' choices.
+    pub async fn community_schools(&self, v: &Visible) -> Result<Vec<(i64, String, i64, String)>> {
+        let mut q = Sql::new(
+            "SELECT c.id, c.name, s.id, s.name FROM memberships m JOIN communities c ON c.id = m.community_id JOIN regions r ON r.id = c.region_id \
+             JOIN schools s ON s.id = m.school_id WHERE m.left_on IS NULL",
+        );
+        v.communities(&mut q);
+        q.push(" ORDER BY c.id, m.role, s.name");
+        Ok(q.query_as::<(i64, String, i64, String)>()
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// A teacher of one of the community's current schools, by staff number.
+    pub async fn community_teacher(
+        &self,
+        community_id: i64,
+        staff_number: &str,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT t.id FROM teachers t JOIN memberships m ON m.school_id = t.school_id AND m.left_on IS NULL \
+             WHERE m.community_id = $1 AND t.staff_number = $2 ORDER BY t.id LIMIT 1",
+        )
+        .bind(community_id)
+        .bind(staff_number.to_owned())
+        .fetch_optional(&self.pool)
         .await?)
     }
 }

@@ -183,17 +183,28 @@ pub async fn list(
     .await
 }
 
-fn course_fields(f: &HashMap<String, String>) -> Result<CourseFields, gongjin_domain::FieldError> {
-    Ok(CourseFields {
-        school_id: opt_text(f, "school_id")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0),
-        title: f.get("title").cloned().unwrap_or_default(),
-        subject: f.get("subject").cloned().unwrap_or_default(),
-        grades: vec![f.get("grades").cloned().unwrap_or_default()],
-        class_hours: opt_i64(f, "class_hours")?.unwrap_or(0),
-        description: opt_text(f, "description"),
-    })
+/// The form as fields, with the error of a class-hours entry that is not a number (reported
+/// together with the other fields' errors).
+fn course_fields(
+    f: &HashMap<String, String>,
+) -> (CourseFields, Option<gongjin_domain::FieldError>) {
+    let (hours, bad) = match opt_i64(f, "class_hours") {
+        Ok(v) => (v.unwrap_or(0), None),
+        Err(e) => (1, Some(e)),
+    };
+    (
+        CourseFields {
+            school_id: opt_text(f, "school_id")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0),
+            title: f.get("title").cloned().unwrap_or_default(),
+            subject: f.get("subject").cloned().unwrap_or_default(),
+            grades: vec![f.get("grades").cloned().unwrap_or_default()],
+            class_hours: hours,
+            description: opt_text(f, "description"),
+        },
+        bad,
+    )
 }
 
 pub async fn create(
@@ -203,16 +214,19 @@ pub async fn create(
 ) -> PageResult {
     csrf_ok(&c, &f)?;
     let result = async {
-        let fields = course_fields(&f).map_err(|e| AppError::validation(e.into()))?;
-        if fields.school_id <= 0 {
-            return Err(AppError::field("school_id", "error.required", None));
+        let (fields, bad) = course_fields(&f);
+        if fields.school_id > 0 {
+            crate::api::courses::require_school(&st, &c, fields.school_id).await?;
         }
-        crate::api::courses::require_school(&st, &c, fields.school_id).await?;
-        Ok::<_, AppError>(
-            st.store
-                .create_course(&c.actor(), &fields.validate()?)
-                .await?,
-        )
+        let n = match (fields.validate(), bad) {
+            (Ok(n), None) => n,
+            (Ok(_), Some(b)) => return Err(AppError::validation(b.into())),
+            (Err(mut v), b) => {
+                v.0.extend(b);
+                return Err(AppError::validation(v));
+            }
+        };
+        Ok::<_, AppError>(st.store.create_course(&c.actor(), &n).await?)
     }
     .await;
     match result {
