@@ -1015,3 +1015,245 @@ impl Store {
         .await?)
     }
 }
+
+/// Loads the demo's shared courses and resources and students' work (inside the demo loader's
+/// transaction). `school_ids` maps school codes to (id, region id), `community_ids` names to ids.
+/// Returns how many records were written.
+pub(crate) async fn load_demo_operations(
+    tx: &mut sqlx::AnyConnection,
+    ops: &gongjin_demo::DemoOperations,
+    school_ids: &std::collections::HashMap<String, (i64, i64)>,
+    community_ids: &std::collections::HashMap<String, i64>,
+) -> Result<usize> {
+    use std::collections::HashMap;
+    let now = crate::now();
+    let mut n = 0;
+    let current: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+        "SELECT school_id, community_id FROM memberships WHERE left_on IS NULL",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let staff: HashMap<String, i64> =
+        sqlx::query_as::<_, (String, i64)>("SELECT staff_number, id FROM teachers")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+    let school = |code: &str| school_ids.get(code).map(|s| s.0);
+    for c in &ops.courses {
+        let Some(sid) = school(&c.school_code) else {
+            continue;
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO courses (school_id, community_id, title, subject, grades, class_hours, description, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(sid)
+        .bind(current.get(&sid).copied())
+        .bind(c.title.clone())
+        .bind(c.subject.clone())
+        .bind(crate::courses::grades_text(&c.grades))
+        .bind(c.class_hours)
+        .bind(c.description.clone())
+        .bind(now.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        n += 1;
+        for d in &c.deliveries {
+            let Some(to) = school(&d.to_code) else {
+                continue;
+            };
+            sqlx::query("INSERT INTO course_deliveries (course_id, delivered_on, to_school_id, hours, students, note, created_at) VALUES ($1, $2, $3, $4, $5, '', $6)")
+                .bind(id)
+                .bind(d.on.to_string())
+                .bind(to)
+                .bind(d.hours)
+                .bind(d.students)
+                .bind(now.clone())
+                .execute(&mut *tx)
+                .await?;
+            n += 1;
+        }
+    }
+    for (i, r) in ops.resources.iter().enumerate() {
+        let Some(sid) = school(&r.school_code) else {
+            continue;
+        };
+        sqlx::query(
+            "INSERT INTO resources (school_id, community_id, title, kind, subject, grades, description, original_name, stored_name, content_type, size_bytes, downloads, uploaded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'application/pdf', $10, $11, 'demo', $12)",
+        )
+        .bind(sid)
+        .bind(current.get(&sid).copied())
+        .bind(r.title.clone())
+        .bind(r.kind.key())
+        .bind(r.subject.clone())
+        .bind(crate::courses::grades_text(&r.grades))
+        .bind(r.description.clone())
+        .bind(format!("{}.pdf", r.title))
+        .bind(DEMO_FILE.replace("{}", &format!("{i:08x}")))
+        .bind(DEMO_PDF_SIZE)
+        .bind(r.downloads)
+        .bind(format!("{}T02:00:00Z", r.uploaded_on))
+        .execute(&mut *tx)
+        .await?;
+        n += 1;
+    }
+    for p in &ops.pairings {
+        let (Some(cid), Some(a), Some(b)) = (
+            community_ids.get(&p.community),
+            school(&p.a_code),
+            school(&p.b_code),
+        ) else {
+            continue;
+        };
+        sqlx::query(
+            "INSERT INTO student_pairings (community_id, kind, school_a_id, party_a, school_b_id, party_b, paired_on, note, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $8)",
+        )
+        .bind(*cid)
+        .bind(p.kind.key())
+        .bind(a)
+        .bind(p.party_a.clone())
+        .bind(b)
+        .bind(p.party_b.clone())
+        .bind(p.on.to_string())
+        .bind(now.clone())
+        .execute(&mut *tx)
+        .await?;
+        n += 1;
+    }
+    for e in &ops.events {
+        let Some(cid) = community_ids.get(&e.community) else {
+            continue;
+        };
+        let ids: Vec<i64> = e.codes.iter().filter_map(|c| school(c)).collect();
+        let Some(host) = ids.first() else { continue };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO student_events (community_id, host_school_id, title, held_on, students, summary, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(*cid)
+        .bind(*host)
+        .bind(e.title.clone())
+        .bind(e.on.to_string())
+        .bind(e.students)
+        .bind(e.summary.clone())
+        .bind(now.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        for s in &ids {
+            sqlx::query("INSERT INTO student_event_schools (event_id, school_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(*s)
+                .execute(&mut *tx)
+                .await?;
+        }
+        n += 1;
+    }
+    // The fund: per community, movements in order with the running balance; the generator keeps
+    // it at or above zero, and so does the CHECK on the balance row.
+    let mut funds: HashMap<String, (i64, i64, Vec<i64>)> = HashMap::new();
+    for m in &ops.fund {
+        let Some(cid) = community_ids.get(&m.community) else {
+            continue;
+        };
+        if !funds.contains_key(&m.community) {
+            let fid: i64 = sqlx::query_scalar("INSERT INTO hardship_funds (community_id, balance_fen, updated_at) VALUES ($1, 0, $2) RETURNING id")
+                .bind(*cid)
+                .bind(now.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+            funds.insert(m.community.clone(), (fid, 0, vec![]));
+        }
+        let Some((fid, balance, ids)) = funds.get_mut(&m.community) else {
+            continue;
+        };
+        *balance += m.delta_fen;
+        let reverses = m.reverses.and_then(|i| ids.get(i).copied());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO fund_movements (fund_id, kind, delta_fen, on_date, donor, student_name, school_id, note, reverses_id, balance_after_fen, entered_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'demo', $11) RETURNING id",
+        )
+        .bind(*fid)
+        .bind(m.kind.key())
+        .bind(m.delta_fen)
+        .bind(m.on.to_string())
+        .bind(m.donor.clone())
+        .bind(m.student.clone())
+        .bind(m.school_code.as_deref().and_then(school))
+        .bind(m.note.clone())
+        .bind(reverses)
+        .bind(*balance)
+        .bind(now.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.push(id);
+        sqlx::query("UPDATE hardship_funds SET balance_fen = $1 WHERE id = $2")
+            .bind(*balance)
+            .bind(*fid)
+            .execute(&mut *tx)
+            .await?;
+        n += 1;
+    }
+    for g in &ops.groups {
+        let (Some(sid), Some(tid)) = (school(&g.school_code), staff.get(&g.staff_number)) else {
+            continue;
+        };
+        let Some(cid) = current.get(&sid) else {
+            continue;
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO help_groups (community_id, school_id, student_name, teacher_id, helper_student, grade, subject, started_on, goals, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        )
+        .bind(*cid)
+        .bind(sid)
+        .bind(g.student.clone())
+        .bind(*tid)
+        .bind(g.helper.clone())
+        .bind(g.grade.key())
+        .bind(g.subject.clone())
+        .bind(g.started_on.to_string())
+        .bind(g.goals.clone())
+        .bind(if g.closed { "closed" } else { "active" })
+        .bind(now.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        for (on, note) in &g.notes {
+            sqlx::query("INSERT INTO help_group_notes (group_id, noted_on, note, author, created_at) VALUES ($1, $2, $3, 'demo', $4)")
+                .bind(id)
+                .bind(on.to_string())
+                .bind(note.clone())
+                .bind(now.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Demo library files are not on disk: their stored names follow this pattern (32 hex digits), and
+/// the web layer serves [`demo_pdf`] for them.
+const DEMO_FILE: &str = "de300000000000000000000{}0.bin";
+const DEMO_PDF_SIZE: i64 = 420;
+
+/// Whether a library entry is a demo record (its file is generated, not stored).
+pub fn is_demo_file(stored_name: &str, uploaded_by: &str) -> bool {
+    uploaded_by == "demo" && stored_name.starts_with("de300000000000000000000")
+}
+
+/// A one-page PDF standing in for a demo resource's file.
+pub fn demo_pdf(id: i64) -> Vec<u8> {
+    let text = format!("BT /F1 20 Tf 72 760 Td (Gongjin demo resource #{id}) Tj ET");
+    format!(
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+         3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n\
+         4 0 obj<</Length {}>>stream\n{text}\nendstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n\
+         trailer<</Root 1 0 R>>\n%%EOF\n",
+        text.len()
+    )
+    .into_bytes()
+}

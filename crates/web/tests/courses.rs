@@ -448,6 +448,23 @@ async fn resource_library_upload_search_and_download_counts() {
                 .unwrap_or(0)
         };
         let n0 = files_now();
+        let queries = [
+            ("kind=guide_sheet", 1),
+            ("kind=%E8%AF%95%E5%8D%B7", 1),
+            ("subject=%E6%95%B0%E5%AD%A6", 1),
+            ("grade=g5", 2),
+            ("grade=g6", 1),
+            ("q=%E8%87%AA%E5%AD%A6", 1),
+            ("grade=g9", 0),
+        ];
+        let mut before = vec![];
+        for (q, _) in queries {
+            let l = coord
+                .get(&format!("/api/v1/resources?school_id={school}&{q}"))
+                .await
+                .json();
+            before.push(l["total"].as_i64().unwrap());
+        }
         // Content must match the type; nothing is stored for a refused file.
         let r = coord
             .upload(
@@ -502,7 +519,7 @@ async fn resource_library_upload_search_and_download_counts() {
                 "/api/v1/resources",
                 &[
                     ("school_id", &school),
-                    ("title", "分数的初步认识导学单"),
+                    ("title", "百分数的应用导学单"),
                     ("kind", "导学单"),
                     ("subject", "数学"),
                     ("grades", "五年级、六年级"),
@@ -536,21 +553,13 @@ async fn resource_library_upload_search_and_download_counts() {
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        // Search by kind, subject, grade and text.
-        for (q, expect) in [
-            ("kind=guide_sheet", 1),
-            ("kind=%E8%AF%95%E5%8D%B7", 1),
-            ("subject=%E6%95%B0%E5%AD%A6", 1),
-            ("grade=g5", 2),
-            ("grade=g6", 1),
-            ("q=%E8%87%AA%E5%AD%A6", 1),
-            ("grade=g9", 0),
-        ] {
+        // Search by kind, subject, grade and text (counted over what the demo already holds).
+        for ((q, expect), b) in queries.iter().zip(before) {
             let l = coord
                 .get(&format!("/api/v1/resources?school_id={school}&{q}"))
                 .await
                 .json();
-            assert_eq!(l["total"], expect, "{label} {q}");
+            assert_eq!(l["total"].as_i64().unwrap() - b, *expect, "{label} {q}");
         }
         // Downloads are counted, for the teacher of the community too.
         let teacher = Client::login(&e.app, "teacher1", DEMO_PASSWORD).await;
@@ -568,12 +577,12 @@ async fn resource_library_upload_search_and_download_counts() {
         );
         // The page lists and finds it; the export has the rows.
         let page = teacher.get("/resources?kind=guide_sheet").await.text();
-        assert!(page.contains("分数的初步认识导学单") && page.contains("导学单"));
+        assert!(page.contains("百分数的应用导学单") && page.contains("导学单"));
         let x = coord.get("/api/v1/resources/export").await;
         let rows = xlsx_rows(&x.bytes, &["资源名称", "下载次数"]);
         let row = rows
             .iter()
-            .find(|r| r.get("资源名称") == "分数的初步认识导学单")
+            .find(|r| r.get("资源名称") == "百分数的应用导学单")
             .expect("exported");
         assert_eq!(
             (row.get("下载次数"), row.get("年级")),
@@ -587,6 +596,22 @@ async fn resource_library_upload_search_and_download_counts() {
             lead.delete(&format!("/api/v1/resources/{id}")).await.status,
             StatusCode::NO_CONTENT
         );
+        assert_eq!(files_now(), n0 + 1);
+        // The demo library's files are generated on download (nothing of theirs on disk).
+        let admin = Client::login(&e.app, "zengdu_admin", DEMO_PASSWORD).await;
+        let all = admin.get("/api/v1/resources?per_page=500").await.json();
+        let demo = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["uploaded_by"] == "demo")
+            .expect("demo resources")
+            .clone();
+        let r = admin
+            .get(&format!("/api/v1/resources/{}/download", demo["id"]))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.bytes.starts_with(b"%PDF"));
         assert_eq!(files_now(), n0 + 1);
         e.db.finish().await;
     }

@@ -428,9 +428,14 @@ pub(crate) async fn resource_file(
 ) -> Result<Response, AppError> {
     let r = require_resource(st, c, Action::Read, id).await?;
     let path = uploads::path_of(&st.uploads, &r.stored_name).ok_or_else(AppError::not_found)?;
-    let bytes = tokio::fs::read(path)
-        .await
-        .map_err(|_| AppError::not_found())?;
+    let bytes = match tokio::fs::read(path).await {
+        Ok(b) => b,
+        // The demo library's files are generated, not stored.
+        Err(_) if gongjin_store::students::is_demo_file(&r.stored_name, &r.uploaded_by) => {
+            gongjin_store::students::demo_pdf(r.id)
+        }
+        Err(_) => return Err(AppError::not_found()),
+    };
     st.store.count_download(id).await?;
     Ok(uploads::attachment(
         bytes,
