@@ -17,6 +17,8 @@ mod rng;
 mod schools;
 mod tables;
 mod teachers;
+// Shared courses and resources; students (community operations).
+mod students;
 
 use gongjin_domain::Role;
 use gongjin_domain::enums::RegionLevel;
@@ -29,6 +31,10 @@ use serde::{Deserialize, Serialize};
 
 pub use communities::compatible;
 pub use exchanges::DemoExchange;
+pub use students::{
+    DemoCourse, DemoDelivery, DemoEvent, DemoFundMovement, DemoHelpGroup, DemoOperations,
+    DemoPairing, DemoResource,
+};
 
 use rng::{sub_rng, uniform};
 use schools::{CountyCtx, Draft, SchoolMeta};
@@ -172,6 +178,9 @@ pub struct DemoDataset {
     pub users: Vec<DemoUser>,
     /// 曾都区's exchanges over two school years, with their hours ledgers.
     pub exchanges: Vec<DemoExchange>,
+    /// 曾都区's shared courses and resources and students' work over a school year.
+    #[serde(default)]
+    pub operations: DemoOperations,
 }
 
 /// Counts of a dataset, computed without generating the teachers (cheap even at province scale).
@@ -497,6 +506,7 @@ pub fn generate(scale: Scale, seed: u64, progress: &mut dyn FnMut(u64, u64)) -> 
         .filter(|c| c.region_key == ZENGDU_KEY)
         .collect();
     let exchanges = exchanges::generate(seed, &zengdu, &teachers);
+    let operations = students::generate(seed, &zengdu, &plan.schools, &teachers);
     DemoDataset {
         regions: plan.regions,
         schools: plan.schools,
@@ -505,6 +515,7 @@ pub fn generate(scale: Scale, seed: u64, progress: &mut dyn FnMut(u64, u64)) -> 
         targets: plan.targets,
         users,
         exchanges,
+        operations,
     }
 }
 

@@ -35,6 +35,13 @@ pub enum Resource {
     /// A teacher's own entries (reflections on activities, weekly teaching periods): the teacher
     /// writes them, as do the school's coordinator and the community's lead.
     TeacherEntry,
+    /// A shared course, its deliveries, a library resource: at the place of the offering school.
+    Sharing,
+    /// A student pairing, joint event, "两帮一" group and its notes: at a school of the community
+    /// (with the helping teacher's id for a group).
+    StudentWork,
+    /// A community's hardship fund: at the community (a disbursement also at the student's school).
+    HardshipFund,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +87,9 @@ impl Principal {
     pub fn may(&self, action: Action, res: Resource, place: &Place) -> bool {
         use Action::{Read, Write};
         use Resource as R;
+        if let Some(d) = self.may_community_ops(action, res, place) {
+            return d;
+        }
         match self.role {
             Role::BureauAdmin => match (res, action) {
                 (R::RegionSettings, _) => inside(&place.region_path, &self.region_path),
@@ -147,6 +157,31 @@ impl Principal {
                 _ => false,
             },
         }
+    }
+
+    /// Shared courses and resources, students' work and the hardship fund (the region-scoped
+    /// roles follow the general rule). A community lead runs its community; a coordinator reads
+    /// its community and writes for its own school; a teacher reads shared courses, resources and
+    /// students' work of its community and writes the notes of its own "两帮一" groups.
+    fn may_community_ops(&self, action: Action, res: Resource, place: &Place) -> Option<bool> {
+        use Resource as R;
+        if !matches!(res, R::Sharing | R::StudentWork | R::HardshipFund)
+            || matches!(self.role, Role::BureauAdmin | Role::Inspector)
+        {
+            return None;
+        }
+        let in_community = place.community_id.is_some() && place.community_id == self.community_id;
+        let own_school = place.school_id.is_some() && place.school_id == self.school_id;
+        let own_self = place.teacher_id.is_some() && place.teacher_id == self.teacher_id;
+        Some(match (self.role, res, action) {
+            (Role::CommunityLead, _, _) => in_community,
+            (Role::SchoolCoordinator, _, Action::Read) => in_community || own_school,
+            (Role::SchoolCoordinator, _, Action::Write) => own_school,
+            (Role::Teacher, R::Sharing, Action::Read) => in_community || own_school,
+            (Role::Teacher, R::StudentWork, Action::Read) => in_community || own_self,
+            (Role::Teacher, R::StudentWork, Action::Write) => own_self,
+            _ => false,
+        })
     }
 
     /// A region that contains the caller's anchor (so its name can be shown to them).
@@ -338,6 +373,37 @@ mod tests {
             Action::Read,
             Resource::School,
             &place("/1/2/3/", Some(10), Some(100), None)
+        ));
+    }
+
+    #[test]
+    fn community_operations_follow_the_roles() {
+        let own = place("/1/2/3/", Some(10), Some(100), None);
+        let member = place("/1/2/3/", Some(10), Some(101), None);
+        let other = place("/1/2/3/", Some(11), Some(102), None);
+        for res in [
+            Resource::Sharing,
+            Resource::StudentWork,
+            Resource::HardshipFund,
+        ] {
+            assert!(p(Role::CommunityLead).may(Action::Write, res, &member));
+            assert!(!p(Role::CommunityLead).may(Action::Read, res, &other));
+            let c = p(Role::SchoolCoordinator);
+            assert!(c.may(Action::Write, res, &own) && c.may(Action::Read, res, &member));
+            assert!(!c.may(Action::Write, res, &member) && !c.may(Action::Read, res, &other));
+            assert!(!p(Role::Inspector).may(Action::Write, res, &own));
+            assert!(p(Role::Inspector).may(Action::Read, res, &own));
+            assert!(!p(Role::Teacher).may(Action::Write, res, &own));
+        }
+        let t = p(Role::Teacher);
+        assert!(!t.may(Action::Read, Resource::HardshipFund, &own));
+        assert!(t.may(Action::Read, Resource::Sharing, &member));
+        let group = place("/1/2/3/", Some(10), Some(101), Some(1000));
+        assert!(t.may(Action::Write, Resource::StudentWork, &group));
+        assert!(!t.may(
+            Action::Write,
+            Resource::StudentWork,
+            &place("/1/2/3/", Some(10), Some(101), Some(1001))
         ));
     }
 }

@@ -384,3 +384,73 @@ vocabulary! {
 impl EvaluatorRole {
     const CATALOGUE_PREFIX: &'static str = "evaluator_role";
 }
+
+// --- Shared courses and resources, students (课程资源共享, 学生共育) ---
+
+vocabulary! {
+    /// Kind of a shared teaching resource (资源库).
+    ResourceKind {
+        GuideSheet => "guide_sheet", "导学单";
+        LessonDesign => "lesson_design", "教学设计";
+        Slides => "slides", "课件";
+        Exercises => "exercises", "练习";
+        TestPaper => "test_paper", "试卷";
+    }
+}
+impl ResourceKind {
+    const CATALOGUE_PREFIX: &'static str = "resource_kind";
+}
+
+vocabulary! {
+    /// A grade of compulsory education (年级).
+    Grade {
+        G1 => "g1", "一年级";
+        G2 => "g2", "二年级";
+        G3 => "g3", "三年级";
+        G4 => "g4", "四年级";
+        G5 => "g5", "五年级";
+        G6 => "g6", "六年级";
+        G7 => "g7", "七年级";
+        G8 => "g8", "八年级";
+        G9 => "g9", "九年级";
+    }
+}
+impl Grade {
+    const CATALOGUE_PREFIX: &'static str = "grade";
+}
+
+vocabulary! {
+    /// Kind of a student pairing (手拉手).
+    PairingKind {
+        Student => "student", "学生结对";
+        Class => "class", "班级结对";
+        Grade => "grade", "年级结对";
+        Family => "family", "家庭结对";
+    }
+}
+impl PairingKind {
+    const CATALOGUE_PREFIX: &'static str = "pairing_kind";
+}
+
+vocabulary! {
+    /// A movement of a hardship fund (帮困基金).
+    FundMovementKind {
+        Donation => "donation", "捐赠";
+        Disbursement => "disbursement", "资助";
+        Reversal => "reversal", "冲正";
+    }
+}
+impl FundMovementKind {
+    const CATALOGUE_PREFIX: &'static str = "fund_kind";
+}
+
+vocabulary! {
+    /// State of a "两帮一" group.
+    HelpGroupStatus {
+        Active => "active", "帮扶中";
+        Closed => "closed", "已结束";
+    }
+}
+impl HelpGroupStatus {
+    const CATALOGUE_PREFIX: &'static str = "help_status";
+}

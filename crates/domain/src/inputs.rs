@@ -1074,3 +1074,633 @@ impl EvaluationFields {
         })
     }
 }
+
+// --- Shared courses and resources (课程资源共享), students (学生共育) ---
+
+/// Money in fen (分) from yuan as people write it: `500`, `500.5`, `1,200.00`, `￥80元`. At most
+/// two decimals; more than 0 and at most 10,000,000 yuan.
+pub fn parse_yuan(field: &str, s: &str) -> Result<i64, FieldError> {
+    let c: String = clean_ascii(s)
+        .chars()
+        .filter(|c| !matches!(c, ',' | '￥' | '¥' | '元' | ' '))
+        .collect();
+    let bad = || FieldError::with(field, "error.amount", s.trim());
+    if c.is_empty() {
+        return Err(FieldError::new(field, "error.required"));
+    }
+    let (int, frac) = c.split_once('.').unwrap_or((&c, ""));
+    if int.is_empty()
+        || int.len() > 9
+        || frac.len() > 2
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let yuan: i64 = int.parse().map_err(|_| bad())?;
+    let cents: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    let fen = yuan * 100 + cents;
+    if fen <= 0 || fen > 1_000_000_000 {
+        return Err(bad());
+    }
+    Ok(fen)
+}
+
+/// Fen as yuan with two decimals: `123456` → `1234.56`, `-5` → `-0.05`.
+pub fn format_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
+}
+
+/// A number sent either as a JSON number or as text (amounts: `500`, `"500.00"`).
+mod text_or_number {
+    use serde::{Deserialize, Deserializer};
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum V {
+        S(String),
+        I(i64),
+        F(f64),
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Ok(match V::deserialize(d)? {
+            V::S(s) => s,
+            V::I(i) => i.to_string(),
+            V::F(f) => f.to_string(),
+        })
+    }
+}
+
+/// Grades from a list of labels or keys (each may be joined by 、 or ,): `["七年级", "g8"]`.
+fn parse_grades(e: &mut ValidationErrors, field: &str, v: &[String]) -> Vec<Grade> {
+    let mut out: Vec<Grade> = vec![];
+    for s in v.iter().flat_map(|s| split_subjects(s)) {
+        match Grade::parse(&s) {
+            Some(g) if !out.contains(&g) => out.push(g),
+            Some(_) => {}
+            None => e.push(FieldError::with(field, "error.choice", s)),
+        }
+    }
+    out.sort();
+    out
+}
+
+fn record_title(e: &mut ValidationErrors, s: &str, max: usize) -> Option<String> {
+    let t = clean_text(s);
+    if t.is_empty() {
+        e.push(FieldError::new("record_title", "error.required"));
+        None
+    } else if t.chars().count() > max {
+        e.push(FieldError::with("record_title", "error.too_long", max));
+        None
+    } else {
+        Some(t)
+    }
+}
+
+fn count_in(e: &mut ValidationErrors, field: &str, v: i64, lo: i64, hi: i64) {
+    if !(lo..=hi).contains(&v) {
+        e.push(FieldError::with(
+            field,
+            "error.range",
+            format!("{lo}–{hi} ({v})"),
+        ));
+    }
+}
+
+/// A school-based course offered to other schools (校本特色课程共享).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct CourseFields {
+    /// The offering school.
+    pub school_id: i64,
+    pub title: String,
+    pub subject: String,
+    /// Grades, e.g. `["七年级", "八年级"]` or `["g7", "g8"]`.
+    #[serde(default)]
+    pub grades: Vec<String>,
+    /// Class hours the course has (课时): 1–1000.
+    pub class_hours: i64,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewCourse {
+    pub school_id: i64,
+    pub title: String,
+    pub subject: String,
+    pub grades: Vec<Grade>,
+    pub class_hours: i64,
+    pub description: String,
+}
+
+impl CourseFields {
+    pub fn validate(&self) -> Result<NewCourse, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let title = record_title(&mut e, &self.title, 100);
+        let subject = e.take(parse_name("subject", &self.subject));
+        let grades = parse_grades(&mut e, "grades", &self.grades);
+        count_in(&mut e, "class_hours", self.class_hours, 1, 1000);
+        let description = e.take(parse_text("description", self.description.as_deref(), 4000));
+        if self.school_id <= 0 {
+            e.push(FieldError::new("school_id", "error.required"));
+        }
+        e.into_result(|| NewCourse {
+            school_id: self.school_id,
+            title: title.unwrap(),
+            subject: subject.unwrap(),
+            grades,
+            class_hours: self.class_hours,
+            description: description.unwrap(),
+        })
+    }
+}
+
+/// A delivery of a shared course to another school.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryFields {
+    /// `YYYY-MM-DD`
+    pub delivered_on: String,
+    /// The receiving school.
+    pub to_school_id: i64,
+    /// Class hours delivered: 1–200.
+    pub hours: i64,
+    /// Students reached: 0–5000.
+    pub students: i64,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewDelivery {
+    pub delivered_on: chrono::NaiveDate,
+    pub to_school_id: i64,
+    pub hours: i64,
+    pub students: i64,
+    pub note: String,
+}
+
+impl DeliveryFields {
+    pub fn validate(&self) -> Result<NewDelivery, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let on = e.take(parse_date("delivered_on", &self.delivered_on));
+        count_in(&mut e, "hours", self.hours, 1, 200);
+        count_in(&mut e, "students", self.students, 0, 5000);
+        let note = e.take(parse_text("note", self.note.as_deref(), 500));
+        if self.to_school_id <= 0 {
+            e.push(FieldError::new("to_school_id", "error.required"));
+        }
+        e.into_result(|| NewDelivery {
+            delivered_on: on.unwrap(),
+            to_school_id: self.to_school_id,
+            hours: self.hours,
+            students: self.students,
+            note: note.unwrap(),
+        })
+    }
+}
+
+/// A teaching resource's description (the file comes with it in the same multipart form).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct ResourceFields {
+    /// The school that shares it.
+    pub school_id: i64,
+    pub title: String,
+    /// `guide_sheet`, `lesson_design`, `slides`, `exercises`, `test_paper` (or 导学单…).
+    pub kind: String,
+    pub subject: String,
+    #[serde(default)]
+    pub grades: Vec<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewResource {
+    pub school_id: i64,
+    pub title: String,
+    pub kind: ResourceKind,
+    pub subject: String,
+    pub grades: Vec<Grade>,
+    pub description: String,
+}
+
+impl ResourceFields {
+    pub fn validate(&self) -> Result<NewResource, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let title = record_title(&mut e, &self.title, 100);
+        let kind = vocab(
+            &mut e,
+            "resource_kind",
+            Some(&self.kind),
+            ResourceKind::parse,
+            None,
+        );
+        let subject = e.take(parse_name("subject", &self.subject));
+        let grades = parse_grades(&mut e, "grades", &self.grades);
+        let description = e.take(parse_text("description", self.description.as_deref(), 2000));
+        if self.school_id <= 0 {
+            e.push(FieldError::new("school_id", "error.required"));
+        }
+        e.into_result(|| NewResource {
+            school_id: self.school_id,
+            title: title.unwrap(),
+            kind: kind.unwrap(),
+            subject: subject.unwrap(),
+            grades,
+            description: description.unwrap(),
+        })
+    }
+}
+
+/// A pairing of students, classes, grades or families across two schools of a community (手拉手).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct PairingFields {
+    pub community_id: i64,
+    /// `student`, `class`, `grade`, `family`.
+    pub kind: String,
+    pub school_a_id: i64,
+    /// Who at school A: a student's name, a class (七年级2班), a grade, a family.
+    pub party_a: String,
+    pub school_b_id: i64,
+    pub party_b: String,
+    /// `YYYY-MM-DD`
+    pub paired_on: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewPairing {
+    pub community_id: i64,
+    pub kind: PairingKind,
+    pub school_a_id: i64,
+    pub party_a: String,
+    pub school_b_id: i64,
+    pub party_b: String,
+    pub paired_on: chrono::NaiveDate,
+    pub note: String,
+}
+
+impl PairingFields {
+    pub fn validate(&self) -> Result<NewPairing, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let kind = vocab(
+            &mut e,
+            "pairing_kind",
+            Some(&self.kind),
+            PairingKind::parse,
+            None,
+        );
+        let a = e.take(parse_name("party_a", &self.party_a));
+        let b = e.take(parse_name("party_b", &self.party_b));
+        let on = e.take(parse_date("paired_on", &self.paired_on));
+        let note = e.take(parse_text("note", self.note.as_deref(), 500));
+        if self.community_id <= 0 {
+            e.push(FieldError::new("community_id", "error.required"));
+        }
+        if self.school_a_id <= 0 {
+            e.push(FieldError::new("school_a_id", "error.required"));
+        }
+        if self.school_b_id <= 0 {
+            e.push(FieldError::new("school_b_id", "error.required"));
+        } else if self.school_b_id == self.school_a_id {
+            e.push(FieldError::new("school_b_id", "error.same_school_pair"));
+        }
+        e.into_result(|| NewPairing {
+            community_id: self.community_id,
+            kind: kind.unwrap(),
+            school_a_id: self.school_a_id,
+            party_a: a.unwrap(),
+            school_b_id: self.school_b_id,
+            party_b: b.unwrap(),
+            paired_on: on.unwrap(),
+            note: note.unwrap(),
+        })
+    }
+}
+
+/// A joint student event (联合学生活动) of a community's schools.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct StudentEventFields {
+    pub community_id: i64,
+    pub title: String,
+    /// `YYYY-MM-DD`
+    pub held_on: String,
+    /// The schools taking part (at least one; the first hosts).
+    #[serde(default)]
+    pub school_ids: Vec<i64>,
+    /// Students taking part: 0–20000.
+    pub students: i64,
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewStudentEvent {
+    pub community_id: i64,
+    pub title: String,
+    pub held_on: chrono::NaiveDate,
+    pub school_ids: Vec<i64>,
+    pub students: i64,
+    pub summary: String,
+}
+
+impl StudentEventFields {
+    pub fn validate(&self) -> Result<NewStudentEvent, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let title = record_title(&mut e, &self.title, 100);
+        let on = e.take(parse_date("held_on", &self.held_on));
+        count_in(&mut e, "students", self.students, 0, 20000);
+        let summary = e.take(parse_text("summary", self.summary.as_deref(), 4000));
+        let mut ids: Vec<i64> = vec![];
+        for id in &self.school_ids {
+            if *id > 0 && !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        if ids.is_empty() {
+            e.push(FieldError::new("school_ids", "error.required"));
+        }
+        if self.community_id <= 0 {
+            e.push(FieldError::new("community_id", "error.required"));
+        }
+        e.into_result(|| NewStudentEvent {
+            community_id: self.community_id,
+            title: title.unwrap(),
+            held_on: on.unwrap(),
+            school_ids: ids,
+            students: self.students,
+            summary: summary.unwrap(),
+        })
+    }
+}
+
+/// A donation into a community's hardship fund (帮困基金).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct DonationFields {
+    pub community_id: i64,
+    pub donor: String,
+    /// Yuan, at most two decimals: `500`, `"1200.50"`.
+    #[serde(deserialize_with = "text_or_number::deserialize", default)]
+    pub amount: String,
+    /// `YYYY-MM-DD`
+    pub on_date: String,
+    pub note: Option<String>,
+}
+
+/// A disbursement from a community's hardship fund to a named student.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct DisbursementFields {
+    pub community_id: i64,
+    pub student_name: String,
+    /// The student's school (a current member of the community).
+    pub school_id: i64,
+    /// Yuan, at most two decimals.
+    #[serde(deserialize_with = "text_or_number::deserialize", default)]
+    pub amount: String,
+    /// `YYYY-MM-DD`
+    pub on_date: String,
+    pub reason: String,
+}
+
+/// A validated movement: a donation (`school_id` None) or a disbursement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewFundMovement {
+    pub community_id: i64,
+    pub kind: FundMovementKind,
+    /// Always positive; the kind gives the direction.
+    pub amount_fen: i64,
+    pub on_date: chrono::NaiveDate,
+    pub donor: String,
+    pub student_name: String,
+    pub school_id: Option<i64>,
+    /// The disbursement's reason or the donation's note.
+    pub note: String,
+}
+
+impl DonationFields {
+    pub fn validate(&self) -> Result<NewFundMovement, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let donor = e.take(parse_name("donor", &self.donor));
+        let amount = e.take(parse_yuan("amount", &self.amount));
+        let on = e.take(parse_date("on_date", &self.on_date));
+        let note = e.take(parse_text("note", self.note.as_deref(), 500));
+        if self.community_id <= 0 {
+            e.push(FieldError::new("community_id", "error.required"));
+        }
+        e.into_result(|| NewFundMovement {
+            community_id: self.community_id,
+            kind: FundMovementKind::Donation,
+            amount_fen: amount.unwrap(),
+            on_date: on.unwrap(),
+            donor: donor.unwrap(),
+            student_name: String::new(),
+            school_id: None,
+            note: note.unwrap(),
+        })
+    }
+}
+
+impl DisbursementFields {
+    pub fn validate(&self) -> Result<NewFundMovement, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let student = e.take(parse_name("student_name", &self.student_name));
+        let amount = e.take(parse_yuan("amount", &self.amount));
+        let on = e.take(parse_date("on_date", &self.on_date));
+        let reason = clean_text(&self.reason);
+        if reason.is_empty() {
+            e.push(FieldError::new("reason", "error.required"));
+        } else if reason.chars().count() > 500 {
+            e.push(FieldError::with("reason", "error.too_long", 500));
+        }
+        if self.community_id <= 0 {
+            e.push(FieldError::new("community_id", "error.required"));
+        }
+        if self.school_id <= 0 {
+            e.push(FieldError::new("school_id", "error.required"));
+        }
+        e.into_result(|| NewFundMovement {
+            community_id: self.community_id,
+            kind: FundMovementKind::Disbursement,
+            amount_fen: amount.unwrap(),
+            on_date: on.unwrap(),
+            donor: String::new(),
+            student_name: student.unwrap(),
+            school_id: Some(self.school_id),
+            note: reason,
+        })
+    }
+}
+
+/// A "两帮一" group: one teacher and one strong student help one struggling student.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct HelpGroupFields {
+    /// The struggling student's school.
+    pub school_id: i64,
+    pub student_name: String,
+    /// The helping teacher (a teacher of the community).
+    pub teacher_id: i64,
+    /// The helping student's name.
+    pub helper_student: String,
+    /// `g1`…`g9` or 一年级…九年级.
+    pub grade: String,
+    pub subject: Option<String>,
+    /// `YYYY-MM-DD`
+    pub started_on: String,
+    pub goals: Option<String>,
+    /// `active` (default) or `closed`.
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewHelpGroup {
+    pub school_id: i64,
+    pub student_name: String,
+    pub teacher_id: i64,
+    pub helper_student: String,
+    pub grade: Grade,
+    pub subject: String,
+    pub started_on: chrono::NaiveDate,
+    pub goals: String,
+    pub status: HelpGroupStatus,
+}
+
+impl HelpGroupFields {
+    pub fn validate(&self) -> Result<NewHelpGroup, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let student = e.take(parse_name("student_name", &self.student_name));
+        let helper = e.take(parse_name("helper_student", &self.helper_student));
+        let grade = vocab(&mut e, "grade", Some(&self.grade), Grade::parse, None);
+        let subject = e.take(parse_text("subject", self.subject.as_deref(), 32));
+        let on = e.take(parse_date("started_on", &self.started_on));
+        let goals = e.take(parse_text("goals", self.goals.as_deref(), 2000));
+        let status = vocab(
+            &mut e,
+            "status",
+            self.status.as_deref(),
+            HelpGroupStatus::parse,
+            Some(HelpGroupStatus::Active),
+        );
+        if self.school_id <= 0 {
+            e.push(FieldError::new("school_id", "error.required"));
+        }
+        if self.teacher_id <= 0 {
+            e.push(FieldError::new("teacher_id", "error.required"));
+        }
+        e.into_result(|| NewHelpGroup {
+            school_id: self.school_id,
+            student_name: student.unwrap(),
+            teacher_id: self.teacher_id,
+            helper_student: helper.unwrap(),
+            grade: grade.unwrap(),
+            subject: subject.unwrap(),
+            started_on: on.unwrap(),
+            goals: goals.unwrap(),
+            status: status.unwrap(),
+        })
+    }
+}
+
+/// A dated progress note of a "两帮一" group.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct HelpNoteFields {
+    /// `YYYY-MM-DD`
+    pub noted_on: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewHelpNote {
+    pub noted_on: chrono::NaiveDate,
+    pub note: String,
+}
+
+impl HelpNoteFields {
+    pub fn validate(&self) -> Result<NewHelpNote, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let on = e.take(parse_date("noted_on", &self.noted_on));
+        let note = clean_text(&self.note);
+        if note.is_empty() {
+            e.push(FieldError::new("progress", "error.required"));
+        } else if note.chars().count() > 2000 {
+            e.push(FieldError::with("progress", "error.too_long", 2000));
+        }
+        e.into_result(|| NewHelpNote {
+            noted_on: on.unwrap(),
+            note,
+        })
+    }
+}
+
+#[cfg(test)]
+mod sharing_tests {
+    use super::*;
+    use crate::i18n::{Locale, has};
+
+    #[test]
+    fn yuan_parse_exactly_to_fen() {
+        assert_eq!(parse_yuan("amount", "500"), Ok(50000));
+        assert_eq!(parse_yuan("amount", "1,200.5"), Ok(120050));
+        assert_eq!(parse_yuan("amount", "￥0.07元"), Ok(7));
+        assert_eq!(parse_yuan("amount", "１２.３４"), Ok(1234));
+        for bad in ["", "0", "-5", "1.234", "abc", "1e3", ".5", "99999999999"] {
+            assert!(parse_yuan("amount", bad).is_err(), "{bad}");
+        }
+        assert_eq!(format_yuan(123456), "1234.56");
+        assert_eq!(format_yuan(-5), "-0.05");
+        assert_eq!(format_yuan(0), "0.00");
+    }
+
+    #[test]
+    fn sharing_inputs_report_every_bad_field() {
+        let e = CourseFields::default().validate().unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["record_title", "subject", "class_hours", "school_id"]
+        );
+        let c = CourseFields {
+            school_id: 1,
+            title: "茶文化".into(),
+            subject: "综合实践".into(),
+            grades: vec!["七年级、g8".into(), "七年级".into()],
+            class_hours: 16,
+            description: None,
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(c.grades, [Grade::G7, Grade::G8]);
+        let d = DisbursementFields {
+            community_id: 1,
+            school_id: 2,
+            amount: "12.345".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(d.0.iter().any(|f| f.field == "amount"));
+        let p = PairingFields {
+            community_id: 1,
+            kind: "班级结对".into(),
+            school_a_id: 3,
+            party_a: "七(2)班".into(),
+            school_b_id: 3,
+            party_b: "七(1)班".into(),
+            paired_on: "2026-09-10".into(),
+            note: None,
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(p.0[0].key, "error.same_school_pair");
+    }
+
+    #[test]
+    fn sharing_vocabularies_are_catalogued() {
+        let mut keys = vec![];
+        keys.extend(ResourceKind::ALL.iter().map(|v| v.label_key()));
+        keys.extend(Grade::ALL.iter().map(|v| v.label_key()));
+        keys.extend(PairingKind::ALL.iter().map(|v| v.label_key()));
+        keys.extend(FundMovementKind::ALL.iter().map(|v| v.label_key()));
+        keys.extend(HelpGroupStatus::ALL.iter().map(|v| v.label_key()));
+        for k in keys {
+            assert!(has(Locale::ZhCn, &k) && has(Locale::En, &k), "missing {k}");
+        }
+    }
+}

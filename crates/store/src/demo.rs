@@ -318,6 +318,15 @@ impl Store {
             }
         }
 
+        // Shared courses and resources, students' work (community operations, parts 6 and 8).
+        crate::students::load_demo_operations(
+            &mut tx,
+            &data.operations,
+            &school_ids,
+            &community_ids,
+        )
+        .await?;
+
         progress.phase("users", data.users.len() as u64);
         let hash = crate::users::hash_password(DEMO_PASSWORD);
         let mut users = vec![];

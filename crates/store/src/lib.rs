@@ -26,6 +26,9 @@ pub mod sync_lessons;
 pub mod teachers;
 pub mod testing;
 pub mod users;
+// Shared courses and resources; students (community operations, parts 6 and 8).
+pub mod courses;
+pub mod students;
 
 pub use error::StoreError;
 pub use records::*;

@@ -15,6 +15,9 @@ pub(crate) mod support;
 pub(crate) mod sync_lessons;
 pub(crate) mod teachers;
 pub(crate) mod users;
+// Shared courses and resources; students.
+pub(crate) mod courses;
+pub(crate) mod students;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -143,6 +146,41 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(calendar::get_periods, calendar::put_periods))
         .routes(routes!(calendar::free_time))
         .routes(routes!(calendar::dashboard))
+        // Shared courses and resources; students (community operations, parts 6 and 8).
+        .routes(routes!(courses::list, courses::create))
+        .routes(routes!(courses::totals))
+        .routes(routes!(courses::export))
+        .routes(routes!(courses::get, courses::patch, courses::delete))
+        .routes(routes!(courses::deliveries, courses::add_delivery))
+        .routes(routes!(courses::delete_delivery))
+        .routes(routes!(courses::list_resources, courses::upload_resource))
+        .routes(routes!(courses::export_resources))
+        .routes(routes!(courses::get_resource, courses::delete_resource))
+        .routes(routes!(courses::download_resource))
+        .routes(routes!(students::list_pairings, students::create_pairing))
+        .routes(routes!(students::export_pairings))
+        .routes(routes!(
+            students::get_pairing,
+            students::patch_pairing,
+            students::delete_pairing
+        ))
+        .routes(routes!(students::list_events, students::create_event))
+        .routes(routes!(students::export_events))
+        .routes(routes!(students::get_event, students::delete_event))
+        .routes(routes!(students::list_groups, students::create_group))
+        .routes(routes!(students::export_groups))
+        .routes(routes!(
+            students::get_group,
+            students::patch_group,
+            students::delete_group
+        ))
+        .routes(routes!(students::add_note))
+        .routes(routes!(students::get_fund))
+        .routes(routes!(students::list_funds))
+        .routes(routes!(students::donate))
+        .routes(routes!(students::disburse))
+        .routes(routes!(students::reverse))
+        .routes(routes!(students::export_fund))
         .routes(routes!(misc::healthz))
         .routes(routes!(misc::openapi))
         .split_for_parts()

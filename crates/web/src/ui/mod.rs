@@ -17,6 +17,9 @@ pub mod support;
 pub mod sync_lessons;
 pub mod teachers;
 pub mod users;
+// Shared courses and resources; students.
+pub mod courses;
+pub mod students;
 
 use crate::AppState;
 use axum::Router;
@@ -55,4 +58,6 @@ pub fn router() -> Router<AppState> {
         .merge(mentorships::router())
         .merge(audit::router())
         .merge(import::router())
+        .merge(courses::router())
+        .merge(students::router())
 }
