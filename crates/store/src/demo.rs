@@ -327,6 +327,10 @@ impl Store {
         )
         .await?;
 
+        // Activities, synchronous lessons, the support menu and teachers' periods.
+        let ids: Vec<i64> = community_ids.values().copied().collect();
+        crate::demo_ops::load(&mut tx, &ids, crate::today(), 12).await?;
+
         progress.phase("users", data.users.len() as u64);
         let hash = crate::users::hash_password(DEMO_PASSWORD);
         let mut users = vec![];

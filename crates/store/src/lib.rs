@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod communities;
 pub mod demo;
+mod demo_ops;
 pub mod error;
 pub mod exchanges;
 pub mod import;
