@@ -563,7 +563,7 @@ fn build_group(
 }
 
 /// min a·Q + b·U over the group's integer flows with exactly `e` units in excluded parts.
-fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: i64) -> Option<GPoint> {
+fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: Option<i64>) -> Option<GPoint> {
     let nc = gr.classes.len();
     let np = gr.enrol.len();
     let s = 0;
@@ -596,10 +596,13 @@ fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: i64) -> Option<GP
             .collect();
         parcs.push(net.add(p0 + l, t, supply, Cost::Steps(steps)));
     }
-    let xarc = if gr.crossing {
-        Some(net.add(x, t, e, Cost::Lin(-BIG)))
-    } else {
-        None
+    let xarc = match (gr.crossing, e) {
+        (true, Some(e)) => Some((net.add(x, t, e, Cost::Lin(-BIG)), e)),
+        (true, None) => {
+            net.add(x, t, supply, Cost::Lin(0.0));
+            None
+        }
+        _ => None,
     };
     net.run(s, t);
     if sarcs
@@ -609,7 +612,7 @@ fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: i64) -> Option<GP
     {
         return None;
     }
-    if let Some(xa) = xarc
+    if let Some((xa, e)) = xarc
         && net.flow[xa] != e
     {
         return None;
@@ -635,8 +638,18 @@ fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: i64) -> Option<GP
 /// units in excluded parts, the lower-left hull of the achievable (Q, U) by parametric solves
 /// (Eisner–Severance); the concave objective is minimised at a vertex of the outer polygon of the
 /// supporting lines found. Returns the bound and the best actual point (for the subgradient).
+/// Above this many possible totals the group falls back to the CV ≥ 0 bound.
+const MAX_E_VALUES: i64 = 12;
+
 fn group_value(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoint>) {
     let supply: i64 = gr.classes.iter().map(|c| c.supply).sum();
+    if gr.crossing && gr.e_max - gr.e_min > MAX_E_VALUES {
+        // too many totals to enumerate: w·CV ≥ 0, so min U over all flows is a (weaker) valid bound
+        return match group_solve(gr, pi, 0.0, 1.0, None) {
+            Some(p) => (p.u, Some(p)),
+            None => (0.0, None),
+        };
+    }
     let es: Vec<i64> = if gr.crossing {
         (gr.e_min..=gr.e_max).collect()
     } else {
@@ -647,10 +660,10 @@ fn group_value(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoin
     for e in es {
         let total = (gr.fixed_total + supply - e) as f64;
         let f = |q: f64, u: f64| gr.weight * cv_of(q, gr.psum, total) + u;
-        let Some(p1) = group_solve(gr, pi, 1.0, 0.0, e) else {
+        let Some(p1) = group_solve(gr, pi, 1.0, 0.0, Some(e)) else {
             continue;
         };
-        let Some(p2) = group_solve(gr, pi, 0.0, 1.0, e) else {
+        let Some(p2) = group_solve(gr, pi, 0.0, 1.0, Some(e)) else {
             continue;
         };
         // each found point with its supporting line a·Q + b·U ≥ h (exact minimum of the solve)
@@ -705,7 +718,7 @@ fn group_value(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoin
             let (a, b) = (ua - ub, qb - qa);
             let nrm = a + b;
             let (a, b) = (a / nrm, b / nrm);
-            let Some(pc) = group_solve(gr, pi, a, b, e) else {
+            let Some(pc) = group_solve(gr, pi, a, b, Some(e)) else {
                 open.push((ia, ib, f64::NEG_INFINITY));
                 break;
             };

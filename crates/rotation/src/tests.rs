@@ -217,7 +217,7 @@ fn locks_and_forbids_are_kept() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 20, ..ProptestConfig::default() })]
     #[test]
     fn plans_obey_hard_rules_and_beat_empty(seed in 0u64..10_000, nt in 60usize..260, ns in 4usize..14, required in any::<bool>(), maxkm in prop::option::of(5.0f64..40.0), cap in prop::option::of(1u32..6)) {
         let mut inp = synthetic::district(seed, ns, nt);
