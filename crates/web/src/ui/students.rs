@@ -972,14 +972,8 @@ pub async fn disburse(
         .place_in_community(id, Some(school_id), None)
         .await
         .or_page(&c)?;
-    if !c.may(Action::Write, Resource::HardshipFund, &place)
-        && !(school_id <= 0
-            && c.may(
-                Action::Write,
-                Resource::HardshipFund,
-                &st.store.place_of_community(id).await.or_page(&c)?,
-            ))
-    {
+    // The bureau and the lead may pay out for any school of the community, a coordinator for its own.
+    if !c.may(Action::Write, Resource::HardshipFund, &place) {
         return Err(error_page(&AppError::forbidden(), c.locale));
     }
     let fields = DisbursementFields {
