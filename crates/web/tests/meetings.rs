@@ -212,7 +212,7 @@ async fn lead_records_a_meeting_through_the_pages() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text().contains("会议主题：必填"), "{}", r.text());
+    assert!(r.text().contains("主题：必填"), "{}", r.text());
     let r = lead
         .form(
             "/meetings/new",
