@@ -143,6 +143,29 @@ async fn courses_deliveries_totals_and_scope() {
         let admin = Client::login(&e.app, "zengdu_admin", DEMO_PASSWORD).await;
         let region = admin.get("/api/v1/courses").await.json();
         assert!(region["totals"]["hours"].as_i64().unwrap() >= after.1);
+        // A region's totals: 曾都区 holds every community's courses, a region without any none.
+        let zengdu = admin.get("/api/v1/auth/me").await.json()["scope_id"]
+            .as_i64()
+            .unwrap();
+        let t = admin
+            .get(&format!("/api/v1/courses/totals?region_id={zengdu}"))
+            .await
+            .json();
+        assert_eq!(t["hours"], region["totals"]["hours"]);
+        let sum: i64 = t["by_community"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["hours"].as_i64().unwrap())
+            .sum();
+        assert_eq!(sum, t["hours"].as_i64().unwrap());
+        assert_eq!(
+            admin
+                .get("/api/v1/courses/totals?region_id=999999")
+                .await
+                .json()["hours"],
+            0
+        );
         // Inside: the coordinator and teacher of a member school read; only the owner writes.
         let coord = Client::login(&e.app, "coord1", DEMO_PASSWORD).await;
         let coord_school = coord.get("/api/v1/auth/me").await.json()["scope_id"]
@@ -308,6 +331,15 @@ async fn courses_deliveries_totals_and_scope() {
                     .iter()
                     .all(|x| x["community_id"] != o.community),
                 "{u} totals"
+            );
+            let t = c.get("/api/v1/courses/totals").await.json();
+            assert!(
+                t["by_community"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|x| x["community_id"] != o.community),
+                "{u} totals endpoint"
             );
             let res = c.get("/api/v1/resources?per_page=500").await.json();
             assert!(
