@@ -370,6 +370,7 @@ async fn courses_deliveries_totals_and_scope() {
             // Pages.
             for uri in [
                 format!("/courses/{oc}"),
+                format!("/courses/{oc}/edit"),
                 format!("/resources/{ores}/download"),
             ] {
                 let r = c.get(&uri).await;
@@ -379,6 +380,14 @@ async fn courses_deliveries_totals_and_scope() {
             let s = |v: i64| v.to_string();
             for (uri, fields) in [
                 (format!("/courses/{oc}/delete"), vec![]),
+                (
+                    format!("/courses/{oc}/edit"),
+                    vec![
+                        ("title", "改".to_owned()),
+                        ("subject", "x".into()),
+                        ("class_hours", "1".into()),
+                    ],
+                ),
                 (
                     format!("/courses/{oc}/deliveries"),
                     vec![
@@ -729,6 +738,35 @@ async fn lead_shares_a_course_and_a_resource_through_the_pages() {
             && d.contains("id=\"deliveries\"")
             && d.contains("45")
     );
+    let r = lead
+        .form(
+            &format!("{at}/edit"),
+            &[
+                ("_csrf", &token),
+                ("title", "青少年科技创新（第二期）"),
+                ("subject", "科学"),
+                ("grades", "g8"),
+                ("class_hours", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("课程课时"), "{}", r.text());
+    assert_eq!(lead.get(&format!("{at}/edit")).await.status, StatusCode::OK);
+    let r = lead
+        .form(
+            &format!("{at}/edit"),
+            &[
+                ("_csrf", &token),
+                ("title", "青少年科技创新（第二期）"),
+                ("subject", "科学"),
+                ("grades", "七年级、八年级"),
+                ("class_hours", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(lead.get(&at).await.text().contains("第二期"));
     let list = lead.get("/courses?grade=g8").await.text();
     assert!(list.contains("青少年科技创新"));
     let r = lead
