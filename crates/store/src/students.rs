@@ -14,11 +14,11 @@ use crate::records::Page;
 use crate::scope::Visible;
 use crate::sql::Sql;
 use crate::{Actor, Result, Store, StoreError};
-use gongjin_domain::FundMovementKind;
 use gongjin_domain::authz::Place;
 use gongjin_domain::inputs::{
     NewFundMovement, NewHelpGroup, NewHelpNote, NewPairing, NewStudentEvent, format_yuan,
 };
+use gongjin_domain::{FundMovementKind, HelpGroupStatus, PairingKind};
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
@@ -256,9 +256,19 @@ impl Store {
         if let Some(c) = f.community_id {
             q.push(" AND c.id = ").bind(c);
         }
+        // `kind`: a pairing's kind, a group's status (events have none).
         if let Some(k) = f.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let col = if alias == "g" { "status" } else { "kind" };
-            q.push(&format!(" AND {alias}.{col} = ")).bind(k);
+            match alias {
+                "p" => {
+                    let k = PairingKind::parse(k).map_or(k, |x| x.key());
+                    q.push(" AND p.kind = ").bind(k);
+                }
+                "g" => {
+                    let k = HelpGroupStatus::parse(k).map_or(k, |x| x.key());
+                    q.push(" AND g.status = ").bind(k);
+                }
+                _ => {}
+            }
         }
         if let Some(s) = f.school_id {
             match alias {

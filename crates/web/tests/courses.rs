@@ -143,6 +143,29 @@ async fn courses_deliveries_totals_and_scope() {
         let admin = Client::login(&e.app, "zengdu_admin", DEMO_PASSWORD).await;
         let region = admin.get("/api/v1/courses").await.json();
         assert!(region["totals"]["hours"].as_i64().unwrap() >= after.1);
+        // A region's totals: 曾都区 holds every community's courses, a region without any none.
+        let zengdu = admin.get("/api/v1/auth/me").await.json()["scope_id"]
+            .as_i64()
+            .unwrap();
+        let t = admin
+            .get(&format!("/api/v1/courses/totals?region_id={zengdu}"))
+            .await
+            .json();
+        assert_eq!(t["hours"], region["totals"]["hours"]);
+        let sum: i64 = t["by_community"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["hours"].as_i64().unwrap())
+            .sum();
+        assert_eq!(sum, t["hours"].as_i64().unwrap());
+        assert_eq!(
+            admin
+                .get("/api/v1/courses/totals?region_id=999999")
+                .await
+                .json()["hours"],
+            0
+        );
         // Inside: the coordinator and teacher of a member school read; only the owner writes.
         let coord = Client::login(&e.app, "coord1", DEMO_PASSWORD).await;
         let coord_school = coord.get("/api/v1/auth/me").await.json()["scope_id"]
@@ -309,6 +332,15 @@ async fn courses_deliveries_totals_and_scope() {
                     .all(|x| x["community_id"] != o.community),
                 "{u} totals"
             );
+            let t = c.get("/api/v1/courses/totals").await.json();
+            assert!(
+                t["by_community"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|x| x["community_id"] != o.community),
+                "{u} totals endpoint"
+            );
             let res = c.get("/api/v1/resources?per_page=500").await.json();
             assert!(
                 res["items"]
@@ -338,6 +370,7 @@ async fn courses_deliveries_totals_and_scope() {
             // Pages.
             for uri in [
                 format!("/courses/{oc}"),
+                format!("/courses/{oc}/edit"),
                 format!("/resources/{ores}/download"),
             ] {
                 let r = c.get(&uri).await;
@@ -347,6 +380,14 @@ async fn courses_deliveries_totals_and_scope() {
             let s = |v: i64| v.to_string();
             for (uri, fields) in [
                 (format!("/courses/{oc}/delete"), vec![]),
+                (
+                    format!("/courses/{oc}/edit"),
+                    vec![
+                        ("title", "改".to_owned()),
+                        ("subject", "x".into()),
+                        ("class_hours", "1".into()),
+                    ],
+                ),
                 (
                     format!("/courses/{oc}/deliveries"),
                     vec![
@@ -697,6 +738,35 @@ async fn lead_shares_a_course_and_a_resource_through_the_pages() {
             && d.contains("id=\"deliveries\"")
             && d.contains("45")
     );
+    let r = lead
+        .form(
+            &format!("{at}/edit"),
+            &[
+                ("_csrf", &token),
+                ("title", "青少年科技创新（第二期）"),
+                ("subject", "科学"),
+                ("grades", "g8"),
+                ("class_hours", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("课程课时"), "{}", r.text());
+    assert_eq!(lead.get(&format!("{at}/edit")).await.status, StatusCode::OK);
+    let r = lead
+        .form(
+            &format!("{at}/edit"),
+            &[
+                ("_csrf", &token),
+                ("title", "青少年科技创新（第二期）"),
+                ("subject", "科学"),
+                ("grades", "七年级、八年级"),
+                ("class_hours", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(lead.get(&at).await.text().contains("第二期"));
     let list = lead.get("/courses?grade=g8").await.text();
     assert!(list.contains("青少年科技创新"));
     let r = lead

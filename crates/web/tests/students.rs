@@ -193,6 +193,38 @@ async fn pairings_events_groups_and_their_scope() {
             .status,
             StatusCode::FORBIDDEN
         );
+        // Filters: a pairing's kind (key or label), a group's status; events ignore `kind`.
+        let l = lead
+            .get(&format!(
+                "/api/v1/pairings?community_id={cid}&kind=%E7%8F%AD%E7%BA%A7%E7%BB%93%E5%AF%B9"
+            ))
+            .await
+            .json();
+        assert!(
+            l["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["kind"] == "class")
+                && l["total"].as_i64().unwrap() >= 1
+        );
+        let l = lead
+            .get(&format!(
+                "/api/v1/help-groups?school_id={coord_school}&kind=closed"
+            ))
+            .await
+            .json();
+        assert!(
+            l["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["id"] == gid)
+        );
+        assert_eq!(
+            lead.get("/api/v1/student-events?kind=x").await.status,
+            StatusCode::OK
+        );
         // Exports have the rows.
         let rows = xlsx_rows(
             &lead.get("/api/v1/pairings/export").await.bytes,

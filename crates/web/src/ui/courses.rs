@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/courses", get(list))
         .route("/courses/new", post(create))
         .route("/courses/{id}", get(detail))
+        .route("/courses/{id}/edit", get(edit_form).post(update))
         .route("/courses/{id}/delete", post(delete))
         .route("/courses/{id}/deliveries", post(add_delivery))
         .route(
@@ -567,4 +568,78 @@ pub async fn delete_resource(
         let _ = tokio::fs::remove_file(p).await;
     }
     Ok(see_other("/resources", "notice.deleted"))
+}
+
+#[derive(Template)]
+#[template(path = "course_form.html")]
+struct EditPage {
+    shell: Shell,
+    id: i64,
+    f: HashMap<String, String>,
+    errors: FormErrors,
+}
+
+impl EditPage {
+    fn v(&self, k: &str) -> String {
+        self.f.get(k).cloned().unwrap_or_default()
+    }
+}
+
+pub async fn edit_form(State(st): State<AppState>, Ui(c): Ui, Path(id): Path<i64>) -> PageResult {
+    let m = require_course(&st, &c, Action::Write, id)
+        .await
+        .or_page(&c)?
+        .course;
+    let f = HashMap::from([
+        ("title".to_owned(), m.title.clone()),
+        ("subject".to_owned(), m.subject.clone()),
+        ("grades".to_owned(), grade_text(Tr(c.locale), &m.grades)),
+        ("class_hours".to_owned(), m.class_hours.to_string()),
+        ("description".to_owned(), m.description.clone()),
+    ]);
+    render(&EditPage {
+        shell: Shell::new(&c, "courses"),
+        id,
+        f,
+        errors: FormErrors::default(),
+    })
+}
+
+pub async fn update(
+    State(st): State<AppState>,
+    Ui(c): Ui,
+    Path(id): Path<i64>,
+    Form(mut f): Form<HashMap<String, String>>,
+) -> PageResult {
+    csrf_ok(&c, &f)?;
+    let m = require_course(&st, &c, Action::Write, id)
+        .await
+        .or_page(&c)?
+        .course;
+    // The offering school stays; the rest is replaced.
+    f.insert("school_id".into(), m.school_id.to_string());
+    let (fields, bad) = course_fields(&f);
+    let result = match (fields.validate(), bad) {
+        (Ok(n), None) => Ok(n),
+        (Ok(_), Some(b)) => Err(AppError::validation(b.into())),
+        (Err(mut v), b) => {
+            v.0.extend(b);
+            Err(AppError::validation(v))
+        }
+    };
+    match result {
+        Ok(n) => {
+            st.store
+                .update_course(&c.actor(), id, &n)
+                .await
+                .or_page(&c)?;
+            Ok(see_other(&format!("/courses/{id}"), "notice.saved"))
+        }
+        Err(e) => render(&EditPage {
+            shell: Shell::new(&c, "courses"),
+            id,
+            errors: FormErrors::from_error(&e, c.locale),
+            f,
+        }),
+    }
 }
