@@ -39,6 +39,89 @@ async fn no_page_reaches_outside_the_callers_scope() {
             .json()["id"]
             .as_i64()
             .unwrap();
+        // Community operations in 随县: an activity with a photo, a synchronous lesson, a support
+        // offer and order, a meeting with a decision, a mentoring pair, teaching periods.
+        let r = root.post("/api/v1/teachers", json!({"staff_number": "SX0002", "name": "吴刚", "gender": "男", "school_id": school2, "subjects": ["语文"]})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let teacher2 = r.json()["id"].as_i64().unwrap();
+        let r = root.post("/api/v1/activities", json!({"community_id": community, "kind": "lecture", "title": "随县讲座", "host_school_id": school, "school_ids": [school2], "held_on": "2026-10-20", "invited_teacher_ids": [teacher]})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let act = r.json()["id"].as_i64().unwrap();
+        let root_csrf = csrf(&root).await;
+        let r = root
+            .upload(
+                &format!("/api/v1/activities/{act}/files"),
+                &[],
+                "p.png",
+                b"\x89PNG\r\n\x1a\n0000",
+                Some(&root_csrf),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let file = r.json()["id"].as_i64().unwrap();
+        let r = root.post("/api/v1/sync-lessons", json!({"community_id": community, "host_teacher_id": teacher, "host_class": "一年级(1)班", "receivers": [{"school_id": school2, "class_label": "一年级(1)班"}], "subject": "数学", "held_on": "2026-10-21", "period": 2, "topic": "随县同步课"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let lesson = r.json()["id"].as_i64().unwrap();
+        let r = root.post("/api/v1/support-offers", json!({"community_id": community, "school_id": school, "title": "随县送教", "times": 3})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let offer = r.json()["id"].as_i64().unwrap();
+        let r = root
+            .post(
+                "/api/v1/support-orders",
+                json!({"offer_id": offer, "school_id": school2, "wanted_on": "2026-11-02"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let order = r.json()["id"].as_i64().unwrap();
+        let meeting = root
+            .post(
+                "/api/v1/meetings",
+                json!({"community_id": community, "held_on": "2026-10-11", "topic": "随县联席会"}),
+            )
+            .await
+            .json()["id"]
+            .as_i64()
+            .unwrap();
+        let decision = root
+            .post(
+                &format!("/api/v1/meetings/{meeting}/decisions"),
+                json!({"content": "某事"}),
+            )
+            .await
+            .json()["id"]
+            .as_i64()
+            .unwrap();
+        let r = root
+            .post(
+                "/api/v1/mentorships",
+                json!({"mentor_id": teacher, "apprentice_id": teacher2, "signed_on": "2026-09-10"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let pair = r.json()["id"].as_i64().unwrap();
+        let task = root
+            .post(
+                &format!("/api/v1/mentorships/{pair}/tasks"),
+                json!({"title": "听课十节", "due_on": "2026-12-01"}),
+            )
+            .await
+            .json()["id"]
+            .as_i64()
+            .unwrap_or(0);
+        let r = root
+            .put(
+                &format!("/api/v1/teachers/{teacher}/periods"),
+                json!({"slots": [{"weekday": 1, "period": 1}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let _ = root
+            .put(
+                &format!("/api/v1/teachers/{teacher2}/periods"),
+                json!({"slots": [{"weekday": 2, "period": 1}]}),
+            )
+            .await;
+
         // Changes in the log: everything but sign-ins.
         let changes = |r: serde_json::Value, s: serde_json::Value| {
             r["total"].as_i64().unwrap() - s["total"].as_i64().unwrap()
@@ -63,6 +146,17 @@ async fn no_page_reaches_outside_the_callers_scope() {
             format!("/communities/{community}/edit"),
             format!("/communities/documents/{doc}"),
             format!("/users/{user}/edit"),
+            format!("/activities/{act}"),
+            format!("/activities/files/{file}"),
+            format!("/activities/files/{file}/view"),
+            format!("/sync-lessons/{lesson}"),
+            format!("/calendar?community_id={community}"),
+            format!("/calendar?school_id={school}"),
+            format!("/calendar?teacher_id={teacher}"),
+            format!("/communities/{community}/dashboard"),
+            format!("/teachers/{teacher}/periods"),
+            format!("/meetings/{meeting}"),
+            format!("/mentorships/{pair}"),
         ];
         let s = |v: i64| v.to_string();
         let posts: Vec<(String, Vec<(&str, String)>)> = vec![
@@ -189,6 +283,95 @@ async fn no_page_reaches_outside_the_callers_scope() {
                 ],
             ),
             (
+                format!("/activities/{act}/record"),
+                vec![("status", "done".into()), ("summary", "改".into())],
+            ),
+            (format!("/activities/{act}/delete"), vec![]),
+            (
+                format!("/activities/{act}/reflections"),
+                vec![("staff_number", "SX0001".into()), ("body", "反思".into())],
+            ),
+            (format!("/activities/files/{file}/delete"), vec![]),
+            (
+                "/activities/series/new".into(),
+                vec![
+                    ("host", format!("{community}:{school}")),
+                    ("kind", "lesson_prep".into()),
+                    ("title", "周周有约".into()),
+                    ("weekday", "3".into()),
+                    ("first_date", "2026-09-01".into()),
+                    ("last_date", "2026-10-01".into()),
+                ],
+            ),
+            (
+                "/sync-lessons/new".into(),
+                vec![
+                    ("community_id", s(community)),
+                    ("host_staff_number", "SX0001".into()),
+                    ("host_class", "一年级(1)班".into()),
+                    ("receiver_school_1", s(school2)),
+                    ("receiver_class_1", "一年级(2)班".into()),
+                    ("subject", "数学".into()),
+                    ("held_on", "2026-10-22".into()),
+                    ("period", "2".into()),
+                    ("topic", "x".into()),
+                ],
+            ),
+            (
+                format!("/sync-lessons/{lesson}"),
+                vec![("after_notes", "改".into()), ("status", "done".into())],
+            ),
+            (format!("/sync-lessons/{lesson}/delete"), vec![]),
+            (
+                "/support/offers".into(),
+                vec![
+                    ("host", format!("{community}:{school}")),
+                    ("title", "x".into()),
+                ],
+            ),
+            (
+                "/support/orders".into(),
+                vec![
+                    ("offer_id", s(offer)),
+                    ("host", format!("{community}:{school2}")),
+                    ("wanted_on", "2026-11-03".into()),
+                ],
+            ),
+            (
+                format!("/support/orders/{order}"),
+                vec![("status", "scheduled".into())],
+            ),
+            (
+                "/calendar/feeds".into(),
+                vec![("kind", "community".into()), ("id", s(community))],
+            ),
+            (
+                format!("/teachers/{teacher}/periods"),
+                vec![("slot", "3-3".into())],
+            ),
+            (format!("/meetings/{meeting}/delete"), vec![]),
+            (
+                format!("/meetings/{meeting}/decisions"),
+                vec![("content", "x".into())],
+            ),
+            (
+                format!("/meetings/{meeting}/decisions/{decision}"),
+                vec![("status", "done".into())],
+            ),
+            (
+                format!("/mentorships/{pair}/status"),
+                vec![("status", "ended".into())],
+            ),
+            (
+                format!("/mentorships/{pair}/tasks"),
+                vec![("title", "x".into())],
+            ),
+            (format!("/mentorships/{pair}/tasks/{task}/done"), vec![]),
+            (
+                format!("/mentorships/{pair}/evaluations"),
+                vec![("stage", "x".into()), ("score", "90".into())],
+            ),
+            (
                 "/coverage-targets".into(),
                 vec![
                     ("region_id", s(region)),
@@ -235,11 +418,56 @@ async fn no_page_reaches_outside_the_callers_scope() {
                 )
                 .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{label} {u} upload");
+            let r = c
+                .upload(
+                    &format!("/activities/{act}/files"),
+                    &[("_csrf", &token)],
+                    "x.png",
+                    b"\x89PNG\r\n\x1a\n0000",
+                    None,
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{label} {u} activity upload"
+            );
+            let host = format!("{community}:{school}");
+            let r = c
+                .upload(
+                    "/activities/new",
+                    &[
+                        ("_csrf", &token),
+                        ("host", &host),
+                        ("kind", "lecture"),
+                        ("title", "闯入"),
+                        ("held_on", "2026-10-20"),
+                    ],
+                    "x.png",
+                    b"\x89PNG\r\n\x1a\n0000",
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{label} {u} new activity");
+            // Free time over outside teachers names nobody.
+            let r = c
+                .get(&format!(
+                    "/free-time?community_id={community}&teacher_id={teacher}&teacher_id={teacher2}"
+                ))
+                .await;
+            assert!(
+                !r.text().contains("周敏") && !r.text().contains("吴刚"),
+                "{label} {u} free time leaks"
+            );
             // Lists do not show the outside records.
             for (list, needle) in [
                 ("/schools?q=%E9%9A%8F%E5%8E%BF", "随县厉山镇中心小学"),
                 ("/teachers?q=SX0001", "周敏"),
                 ("/communities", "随县厉山教联体"),
+                ("/activities?per_page=1000", "随县讲座"),
+                ("/sync-lessons?per_page=1000", "随县同步课"),
+                ("/support", "随县送教"),
+                ("/meetings?per_page=500", "随县联席会"),
             ] {
                 let r = c.get(list).await;
                 assert_eq!(r.status, StatusCode::OK, "{label} {u} {list}");
