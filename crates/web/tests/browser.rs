@@ -360,3 +360,151 @@ async fn coordinator_logs_an_activity_with_a_photo_and_the_lead_sees_it_on_the_c
 }
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
+
+/// The long-term exchange figure on the community's quota page.
+async fn long_term_figure(c: &fantoccini::Client, base: &str, community: i64) -> i64 {
+    c.goto(&format!("{base}/quotas?community_id={community}"))
+        .await
+        .unwrap();
+    let cell = c
+        .wait()
+        .for_element(Locator::Css(
+            "#quotas tr[data-rule=long_term] td:nth-child(3)",
+        ))
+        .await
+        .unwrap();
+    let text = cell.text().await.unwrap();
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("a count: {text}"))
+}
+
+/// A lead records a long-term exchange in the browser and sees the community's figure rise.
+#[tokio::test]
+async fn lead_records_an_exchange_and_sees_the_quota_figure_change() {
+    let Some((c, base, e, _driver)) = start().await else {
+        return;
+    };
+    use gongjin_store::demo::DEMO_PASSWORD;
+    // The community, its core school and a member school, and a core-school teacher, from the API.
+    let api = common::Client::login(&e.app, "lead1", DEMO_PASSWORD).await;
+    let community = api.get("/api/v1/auth/me").await.json()["scope_id"]
+        .as_i64()
+        .unwrap();
+    let d = api
+        .get(&format!("/api/v1/communities/{community}"))
+        .await
+        .json();
+    let members = d["members"].as_array().unwrap();
+    let core = members.iter().find(|m| m["role"] == "core").unwrap()["school_id"]
+        .as_i64()
+        .unwrap();
+    let member = members.iter().find(|m| m["role"] != "core").unwrap()["school_id"]
+        .as_i64()
+        .unwrap();
+    let staff = api
+        .get(&format!("/api/v1/teachers?school_id={core}&per_page=200"))
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["status"] == "active")
+        .unwrap()["staff_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    sign_in(
+        &c,
+        &base,
+        &format!("/quotas?community_id={community}"),
+        "lead1",
+        DEMO_PASSWORD,
+    )
+    .await;
+    let before = long_term_figure(&c, &base, community).await;
+
+    c.goto(&format!("{base}/exchanges/new")).await.unwrap();
+    let form = c
+        .wait()
+        .for_element(Locator::Id("exchange-form"))
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name=staff_number]"))
+        .await
+        .unwrap()
+        .send_keys(&staff)
+        .await
+        .unwrap();
+    form.find(Locator::Css(&format!(
+        "select[name=to_school_id] option[value='{member}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    form.find(Locator::Css("select[name=kind] option[value=long_term]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    if let Ok(o) = form
+        .find(Locator::Css("select[name=status] option[value=active]"))
+        .await
+    {
+        o.click().await.unwrap();
+    }
+    let today = gongjin_store::today();
+    // Date inputs take the locale's format when typed; set their values directly.
+    c.execute(
+        "document.querySelector('input[name=start_on]').value = arguments[0]; document.querySelector('input[name=end_on]').value = arguments[1];",
+        vec![
+            serde_json::json!(today.to_string()),
+            serde_json::json!((today + chrono::Duration::days(366)).to_string()),
+        ],
+    )
+    .await
+    .unwrap();
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The exchange's page (not the form again with an error).
+    let mut ok = false;
+    for _ in 0..50 {
+        let url = c.current_url().await.unwrap();
+        let p = url.path().to_owned();
+        if p.starts_with("/exchanges/") && p != "/exchanges/new" {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        ok,
+        "the exchange was saved: {}",
+        c.source()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(2000)
+            .collect::<String>()
+    );
+
+    let after = long_term_figure(&c, &base, community).await;
+    assert_eq!(
+        after,
+        before + 1,
+        "the long-term figure counts the new exchange"
+    );
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(std::env::temp_dir().join("gongjin-quotas.png"), png);
+    }
+    c.close().await.unwrap();
+    e.db.finish().await;
+}

@@ -595,6 +595,8 @@ pub async fn feedback(
 }
 
 pub struct FigureRow {
+    /// The rule key (`long_term`, …), for the row's `data-rule`.
+    pub rule: String,
     pub label: String,
     pub subject: String,
     pub figure: String,
@@ -658,6 +660,7 @@ pub async fn quotas(
             }
         }
         rows.push(FigureRow {
+            rule: f.rule.clone(),
             label: tr.t(&format!("quota.{}", f.rule)).to_owned(),
             subject: f.subject.clone(),
             figure,
