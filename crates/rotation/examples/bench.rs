@@ -3,7 +3,7 @@
 //! `cargo run --release -p gongjin-rotation --example bench` prints a Markdown table for generated districts
 //! of 100, 200 and 500 teachers (seeds 7, 8, 9) and a 3,000-teacher / 45-school district (seed 7).
 //! `... --example bench -- TEACHERS SCHOOLS SEED` runs one instance.
-//! The engine is pure; the wall-clock limit (9 s) is this program's, passed in as a `should_stop` closure.
+//! The engine is pure; the wall-clock limit (8 s) is this program's, passed in as a `should_stop` closure.
 use std::time::{Duration, Instant};
 
 use gongjin_rotation::{PlanOptions, evaluate_moves, greedy_baseline, plan_with_stop, synthetic};
@@ -11,7 +11,7 @@ use gongjin_rotation::{PlanOptions, evaluate_moves, greedy_baseline, plan_with_s
 fn run(nt: usize, ns: usize, seed: u64) {
     let input = synthetic::district(seed, ns, nt);
     let start = Instant::now();
-    let deadline = start + Duration::from_secs(9);
+    let deadline = start + Duration::from_secs(8);
     let opts = PlanOptions {
         seed,
         rounds: 30,

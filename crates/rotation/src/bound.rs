@@ -1,5 +1,7 @@
 //! The lower bound. See [`crate::Plan::lower_bound`] for the proof; this module implements it.
 
+#![allow(clippy::needless_range_loop)]
+
 use crate::model::{Model, N_GROUPS};
 
 /// One convex-cost flow of a group (stage × indicator) for a parameter λ: minimise Q + λ·M over the

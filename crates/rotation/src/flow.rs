@@ -78,7 +78,7 @@ impl Net {
             Cost::Steps(s) => {
                 let prev = s
                     .iter()
-                    .take_while(|(e, _)| *e <= f - 1)
+                    .take_while(|(e, _)| *e < f)
                     .last()
                     .map_or(0, |x| x.0);
                 f - prev

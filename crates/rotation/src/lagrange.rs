@@ -7,6 +7,8 @@
 //! * one *subject network*: every free teacher, with move costs, sending gaps, shortages, quotas and the
 //!   receiving cap as a convex-cost flow, paying `−Σ π` for the moves the groups price.
 
+#![allow(clippy::needless_range_loop, clippy::type_complexity)]
+
 use std::collections::BTreeMap;
 
 use crate::bound::cv_of;

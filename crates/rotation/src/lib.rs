@@ -16,7 +16,17 @@
 //! most once and only to a school with a part of the teacher's stage; within-community when required; the
 //! receiving cap; a sending school keeps ≥ 1 teacher of every subject it had.
 //!
-//! Pure: no IO, no clock. Time limits are the caller's: pass a `should_stop` closure.
+//! Optimality: [`Plan::lower_bound`] is a proven lower bound from a Lagrangian decomposition (exact integer
+//! convex flows per CV group and for the subject / quota side, coupled by multipliers), and [`Plan::gap`] the
+//! proven gap. The primal side is a construction, iterated local search, and a repair + descent of the flow
+//! solution at every dual step (a Lagrangian heuristic).
+//!
+//! Pure: no IO, no clock. Time limits are the caller's: pass a `should_stop` closure (polled between passes
+//! and dual steps) and the budgets in [`PlanOptions`]; the result is deterministic for a seed and budget when
+//! `should_stop` never fires.
+
+// Index-heavy numeric code: explicit index loops read better than zipped iterators here.
+#![allow(clippy::needless_range_loop, clippy::while_let_loop)]
 
 mod bound;
 mod flow;
@@ -330,32 +340,53 @@ pub struct Plan {
     pub quotas: Vec<QuotaOutcome>,
     pub compliance: Compliance,
     pub objective: Objective,
-    /// A proven lower bound on the objective of every plan obeying the hard rules (with the enforced quotas).
+    /// A proven lower bound on the objective of every plan obeying the hard rules (with the enforced quotas):
+    /// the larger of the Lagrangian bound (A) and the simple split bound (B).
     ///
-    /// Proof. Write the objective as Σ_g w_g·CV_g + (shortage) + (sending gaps) + Σ_moves c_m, where g ranges
-    /// over (stage, indicator) groups and c_m is the move's cost. Locked moves are in every plan: their costs
-    /// and gaps are a constant. Split every free move's cost as α·c_m (shared equally among the groups the
-    /// teacher counts in, dropped if none), β·c_m (quota part) and γ·c_m (shortage part), α + β + γ = 1. Then
-    /// objective ≥ const + Σ_g [w_g·CV_g + α·M_g] + β·Σ_moves c_m + [shortage + γ·Σ_moves c_m], and each
-    /// bracket is bounded from below separately (min of a sum ≥ sum of mins):
-    /// (1) Group g: when no free teacher of the group can cross between a part counted in the CV and an
-    /// excluded one, the stage total T_g and ΣP are fixed, so CV_g = √(Q_g·ΣP/T_g² − 1) with
-    /// Q_g = Σᵢ cᵢ²/Pᵢ, a concave increasing function of Q_g. Relax every rule except "a free teacher moves
-    /// once, to a reachable school of its stage" (forbids, caps, quotas, coverage, backbone share and the
-    /// other group dropped): what remains is a transportation network with separable convex costs cᵢ²/Pᵢ.
-    /// For λ ≥ 0, h(λ) = min Q_g + λ·M_g over it is computed exactly by successive shortest paths (convex
-    /// separable costs with integer breakpoints: the integer optimum is optimal); every feasible plan satisfies
-    /// Q_g + λ·M_g ≥ h(λ) for every λ computed, and M_g ≥ 0. Minimising the concave w_g·CV(Q) + α·M over that
-    /// polygon is attained at a vertex, so the minimum over the enumerated vertices bounds the bracket. When
-    /// the crossing condition fails the bracket is bounded by 0.
-    /// (2) Quota part: a school with enforced quota q and l locked departures makes ≥ q − l free moves, each
-    /// costing at least its cheapest reachable move.
-    /// (3) Shortage part: each of school j's s unfilled-by-locks shortage units in subject k either stays
-    /// unfilled (w) or is filled by a distinct incoming teacher whose γ-share costs ≥ γ·(cheapest such move);
-    /// units beyond the number of teachers able to come are unfilled.
-    /// The bound is the maximum over a fixed list of (α, β, γ), minus 1e-9 relative for rounding.
+    /// (A) Lagrangian decomposition (`lagrange.rs`). Relax the sending-school coverage rule (dropping a
+    /// constraint can only lower the minimum). Aggregate free teachers into *multiplier classes* m (same
+    /// school, stage, backbone / degree flags and allowed destinations: interchangeable for the CV) and write
+    /// X_mj for how many of class m go to school j. Give every CV group g = (stage, indicator) its own copy
+    /// y^g_mj of the classes that count in it, with the constraint y^g = X, and price it with free multipliers
+    /// π^g_mj; price the backbone-share constraint share·moved − backbone ≤ 0 with ρ ≥ 0. For every (π, ρ)
+    /// and every feasible plan x (where y^g = X(x) and the share holds), objective(x) ≥ objective(x) +
+    /// Σ π^g·(y^g − X) + ρ·(share·moved − backbone) ≥ Σ_g min_y [w_g·CV_g(y) + π^g·y] + min_x [C(x) − Σ_g
+    /// π^g·X(x) + ρ·(share·moved − backbone)] =: L(π, ρ), since each minimum runs over a superset of what x
+    /// gives. C(x) = move costs + sending gaps + shortages, with the locks' part constant.
+    /// * The x-part is a min-cost flow: source → sending school (the first q_i − locked units at −BIG, which
+    ///   forces the enforced quota; BIG·Σ need added back) → (school, main subject) (the sending-gap cost is
+    ///   0 up to the surplus left after locks, then `sender_gap` per unit: convex) → subject class →
+    ///   (destination, subject) at move cost − Σπ + ρ·(share − [backbone]) → destination (shortage: −w for
+    ///   each of the first open units, then 0: convex; constant w·Σ open) → sink (capacity = receiving cap −
+    ///   locked). Convex arc costs with integer breakpoints: successive shortest paths from the zero flow give
+    ///   the exact integer optimum (`flow.rs`).
+    /// * A group part: when the number e of the group's movable units ending in parts excluded from the CV is
+    ///   fixed, the stage total T is fixed and CV = √(Q·ΣP/T² − 1) with Q = Σᵢ nᵢ²/Pᵢ, a concave increasing
+    ///   function of Q (Q ≥ T²/ΣP by Cauchy–Schwarz). w·CV(Q) + U (U = π·y) is concave in (Q, U) and
+    ///   increasing in both, so its minimum over the integer flows is attained at a vertex of the lower-left
+    ///   hull of the achievable (Q, U) points, each of which minimises a·Q + b·U for some a, b ≥ 0. Each such
+    ///   minimisation is a transportation problem with separable convex costs (nᵢ²/Pᵢ has integer breakpoints),
+    ///   solved exactly in integers by successive shortest paths; each solve gives a supporting line
+    ///   a·Q + b·U ≥ h. The hull is explored best-first (Eisner–Severance): between two found hull points A, B
+    ///   the hull lies in the triangle of A, B and the crossing of their supporting lines, so the concave
+    ///   objective there is ≥ its minimum over those three corners; the search stops when no triangle can beat
+    ///   the best found point. The group bound is the minimum over e of these values (when more than 12
+    ///   values of e are possible, the group uses w·CV ≥ 0 and min U instead).
+    ///
+    /// Every L(π, ρ) computed is a valid bound; π, ρ are improved by projected subgradient ascent with Polyak
+    /// steps towards the best plan's objective, and the best value is kept. Floating-point: shortest paths use a
+    /// 1e-12 tolerance and the final bound is lowered by 1e-9 relative.
+    ///
+    /// (B) The earlier split bound (`bound.rs`): every free move's cost split as α·c (shared among the groups
+    /// the teacher counts in), β·c (quota part), γ·c (shortage part), α + β + γ = 1, and each bracket bounded
+    /// separately (group: parametric convex flow on (Q, M); quota: required free moves × cheapest move;
+    /// shortage: each open unit either unfilled or filled by a distinct incoming teacher), maximised over a
+    /// fixed list of splits.
     pub lower_bound: f64,
-    /// (objective − lower_bound) / objective, 0 when both are 0.
+    /// The proven optimality gap (objective − lower_bound) / objective; 0 when the objective is 0 (then the
+    /// plan is optimal: the objective is never negative). The objective includes the move costs of every plan
+    /// that meets the quotas, so it is positive whenever a quota forces moves; when it is tiny the absolute
+    /// gap `objective.total − lower_bound` is the meaningful figure.
     pub gap: f64,
     /// Which hard rules could not be met and why (quota of a school, backbone share).
     pub infeasibilities: Vec<String>,
@@ -411,7 +442,7 @@ pub fn plan_with_stop(
         // on large districts the repair + descent costs more than a dual step: propose less often
         let every = if m.nt > 1000 { 5 } else { 1 };
         let mut primal = |ev: &lagrange::Eval, it: u32| -> Option<f64> {
-            if it % every != 0 || ev.moves == last_moves {
+            if !it.is_multiple_of(every) || ev.moves == last_moves {
                 return None;
             }
             last_moves = ev.moves.clone();

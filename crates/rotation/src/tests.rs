@@ -217,14 +217,14 @@ fn locks_and_forbids_are_kept() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 20, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 20, rng_seed: proptest::test_runner::RngSeed::Fixed(20_240_901), ..ProptestConfig::default() })]
     #[test]
     fn plans_obey_hard_rules_and_beat_empty(seed in 0u64..10_000, nt in 60usize..260, ns in 4usize..14, required in any::<bool>(), maxkm in prop::option::of(5.0f64..40.0), cap in prop::option::of(1u32..6)) {
         let mut inp = synthetic::district(seed, ns, nt);
         inp.policy.community = if required { CommunityRule::Required } else { CommunityRule::Preferred };
         inp.policy.max_distance_km = maxkm;
         inp.policy.max_incoming_per_school = cap;
-        let opts = PlanOptions { seed, rounds: 3, bound_iterations: 15 };
+        let opts = PlanOptions { seed, rounds: 3, bound_iterations: 8 };
         let p = plan(&inp, &opts).unwrap();
         let q = enforced(&p);
         let e = evaluate_moves(&inp, &moves_of(&p), Some(&q)).unwrap();

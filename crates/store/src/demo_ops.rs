@@ -204,7 +204,10 @@ pub(crate) async fn load(
                 cid,
                 None,
                 kind,
-                &title.replace("{}", &format!("{subject}·{}", TOPICS[r.below(TOPICS.len())])),
+                &title.replace(
+                    "{}",
+                    &format!("{subject}·{}", TOPICS[r.below(TOPICS.len())]),
+                ),
                 core,
                 host,
                 d,
