@@ -6,10 +6,12 @@
 //! the column's Chinese header. Writing produces exports that re-import cleanly and the empty import
 //! templates. Messages come from the domain's catalogue (`gongjin_domain::i18n`).
 
+mod periods;
 mod read;
 mod rows;
 mod write;
 
+pub use periods::{PERIOD_HEADERS, PeriodRow, parse_period_rows, parse_periods, parse_weekday};
 pub use read::{Format, MAX_COLUMNS, MAX_ROWS, Row, SheetError, Table, read_table};
 pub use rows::{
     RowError, SchoolRow, TeacherRow, parse_school_rows, parse_teacher_rows, school_column,

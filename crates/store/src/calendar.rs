@@ -435,3 +435,106 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// Imports teachers' weekly periods (one row per teacher and weekday): every listed teacher's
+    /// periods are replaced by those in the sheet, all or nothing. Staff numbers resolve among the
+    /// teachers `visible` shows; an unknown one is an error of its row.
+    pub async fn import_teacher_periods(
+        &self,
+        actor: &Actor,
+        visible: &crate::scope::Visible,
+        rows: Vec<gongjin_sheet::PeriodRow>,
+        mut errors: Vec<gongjin_sheet::RowError>,
+        dry_run: bool,
+    ) -> Result<crate::import::ImportReport> {
+        let total = rows.len()
+            + errors
+                .iter()
+                .map(|e| e.row)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+        let mut by_teacher: std::collections::BTreeMap<i64, Vec<Slot>> = Default::default();
+        let mut cache: std::collections::HashMap<String, Option<i64>> = Default::default();
+        for r in &rows {
+            let id = match cache.get(&r.staff_number) {
+                Some(x) => *x,
+                None => {
+                    let mut q = crate::sql::Sql::new(
+                        "SELECT t.id FROM teachers t JOIN schools s ON s.id = t.school_id JOIN regions r ON r.id = s.region_id WHERE t.staff_number = ",
+                    );
+                    q.bind(r.staff_number.clone());
+                    visible.teachers(&mut q);
+                    let x: Option<i64> = q.query_scalar().fetch_optional(&self.pool).await?;
+                    cache.insert(r.staff_number.clone(), x);
+                    x
+                }
+            };
+            match id {
+                Some(t) => by_teacher
+                    .entry(t)
+                    .or_default()
+                    .extend(r.periods.iter().map(|&p| Slot {
+                        weekday: r.weekday,
+                        period: p,
+                    })),
+                None => errors.push(gongjin_sheet::RowError {
+                    row: r.row,
+                    column: "教师编号".into(),
+                    key: "error.staff_unknown".into(),
+                    arg: Some(r.staff_number.clone()),
+                }),
+            }
+        }
+        errors.sort_by_key(|e| e.row);
+        let mut report = crate::import::ImportReport {
+            rows: total,
+            created: by_teacher.len(),
+            updated: 0,
+            errors,
+            dry_run,
+            written: false,
+        };
+        if !report.errors.is_empty() || dry_run || by_teacher.is_empty() {
+            return Ok(report);
+        }
+        let first = *by_teacher.keys().next().unwrap_or(&0);
+        let path = self.place_of_teacher(first).await?.region_path;
+        let mut tx = self.pool.begin().await?;
+        for (t, slots) in &mut by_teacher {
+            slots.sort();
+            slots.dedup();
+            sqlx::query("DELETE FROM teacher_periods WHERE teacher_id = $1")
+                .bind(*t)
+                .execute(&mut *tx)
+                .await?;
+            for s in slots.iter() {
+                sqlx::query(
+                    "INSERT INTO teacher_periods (teacher_id, weekday, period) VALUES ($1, $2, $3)",
+                )
+                .bind(*t)
+                .bind(i64::from(s.weekday))
+                .bind(i64::from(s.period))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "import",
+                entity: "teacher_periods",
+                entity_id: None,
+                region_path: &path,
+                summary: format!("{} 名教师的任课节次", by_teacher.len()),
+                before: None,
+                after: Some(serde_json::json!({ "teachers": by_teacher.len() })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        report.written = true;
+        Ok(report)
+    }
+}

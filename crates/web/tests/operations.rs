@@ -674,3 +674,156 @@ async fn calendar_feeds_sync_lessons_support_free_time_and_dashboard() {
         e.db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn teaching_periods_import_all_or_nothing() {
+    for db in gongjin_store::testing::all().await {
+        let label = db.label;
+        let e = env(db).await;
+        let i = ids(&e).await;
+        let lead = Client::login(&e.app, "lead1", DEMO_PASSWORD).await;
+        let csrf = lead.get("/api/v1/auth/me").await.json()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let staff = |id: i64| {
+            let lead = &lead;
+            async move {
+                lead.get(&format!("/api/v1/teachers/{id}")).await.json()["staff_number"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }
+        };
+        let core_teacher = lead
+            .get(&format!("/api/v1/teachers?school_id={}&per_page=1", i.core))
+            .await
+            .json()["items"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let (s1, s2) = (staff(i.teacher).await, staff(core_teacher).await);
+        let before = lead
+            .get(&format!("/api/v1/teachers/{}/periods", i.teacher))
+            .await
+            .json();
+
+        // A bad sheet: every bad row named, nothing written.
+        let bad =
+            format!("教师编号,星期,节次\n{s1},星期一,1、2\n{s2},星期六,1\nNOPE999,星期二,3\n");
+        let r = lead
+            .upload(
+                "/api/v1/teacher-periods/import",
+                &[],
+                "p.csv",
+                bad.as_bytes(),
+                Some(&csrf),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{label}: {}",
+            r.text()
+        );
+        let msgs = r.json()["messages"].to_string();
+        assert!(
+            msgs.contains("第3行 星期") && msgs.contains("第4行 教师编号"),
+            "{msgs}"
+        );
+        assert_eq!(
+            lead.get(&format!("/api/v1/teachers/{}/periods", i.teacher))
+                .await
+                .json(),
+            before,
+            "{label}: nothing written"
+        );
+
+        // A good sheet replaces the listed teachers' periods.
+        let good = format!(
+            "教师编号,星期,节次\n{s1},星期一,1-4\n{s1},星期三,2\n{s2},周二,1、2、3、4、5、6、7、8\n"
+        );
+        let r = lead
+            .upload(
+                "/api/v1/teacher-periods/import",
+                &[],
+                "p.csv",
+                good.as_bytes(),
+                Some(&csrf),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.text());
+        assert_eq!(r.json()["written"], true);
+        let p = lead
+            .get(&format!("/api/v1/teachers/{}/periods", i.teacher))
+            .await
+            .json();
+        assert_eq!(p["slots"].as_array().unwrap().len(), 5, "{p}");
+        let ft = lead
+            .get(&format!(
+                "/api/v1/free-time?teacher_ids={},{core_teacher}",
+                i.teacher
+            ))
+            .await
+            .json();
+        assert!(
+            ft["windows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|w| w["weekday"] != 2),
+            "{ft}"
+        );
+
+        // Inspectors write nothing; a coordinator cannot reach another school's teacher.
+        let insp = Client::login(&e.app, "zengdu_inspector", DEMO_PASSWORD).await;
+        let ic = insp.get("/api/v1/auth/me").await.json()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            insp.upload(
+                "/api/v1/teacher-periods/import",
+                &[],
+                "p.csv",
+                good.as_bytes(),
+                Some(&ic)
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let coord = Client::login(&e.app, "coord1", DEMO_PASSWORD).await;
+        let cc = coord.get("/api/v1/auth/me").await.json()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = coord
+            .upload(
+                "/api/v1/teacher-periods/import",
+                &[],
+                "p.csv",
+                format!("教师编号,星期,节次\n{s2},星期四,1\n").as_bytes(),
+                Some(&cc),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+
+        // The page form reports the same way.
+        let r = lead
+            .upload(
+                "/free-time/import",
+                &[("_csrf", &csrf)],
+                "p.csv",
+                bad.as_bytes(),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text().contains("第3行 星期"), "{}", r.text());
+        assert_eq!(
+            lead.get("/api/v1/teacher-periods/template").await.status,
+            StatusCode::OK
+        );
+        e.db.finish().await;
+    }
+}

@@ -546,3 +546,77 @@ pub(crate) async fn build_dashboard(
         overdue_decisions: overdue(d.overdue_decisions),
     })
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodImportQuery {
+    /// Check only; write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// Imports weekly teaching periods from a sheet (`教师编号 | 星期 | 节次`, one row per teacher and
+/// weekday, e.g. `ZD00012 | 星期二 | 1、3、5`): each listed teacher's periods are replaced, all or
+/// nothing; bad rows come back as `第N行 列：原因` with 422. Multipart field `file` (.xlsx or .csv).
+#[utoipa::path(post, path = "/api/v1/teacher-periods/import", tag = "calendar", params(PeriodImportQuery),
+    request_body(content_type = "multipart/form-data", content = String),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 422, body = Object)))]
+pub async fn import_periods(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(q): Query<PeriodImportQuery>,
+    headers: axum::http::HeaderMap,
+    mp: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let (name, bytes, csrf) = crate::transfer::read_upload(mp).await?;
+    let token = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or(csrf)
+        .unwrap_or_default();
+    c.check_csrf(&token)?;
+    let report = periods_report(&st, &c, &name, &bytes, q.dry_run.unwrap_or(false)).await?;
+    Ok(crate::transfer::report_response(report, c.locale))
+}
+
+pub(crate) async fn periods_report(
+    st: &AppState,
+    c: &Caller,
+    name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<gongjin_store::import::ImportReport, AppError> {
+    if c.principal.is_read_only() {
+        return Err(AppError::forbidden());
+    }
+    if bytes.is_empty() {
+        return Err(AppError::field("file", "error.required", None));
+    }
+    let format = gongjin_sheet::Format::from_path(name)
+        .ok_or_else(|| AppError::field("file", "error.file_type", Some(name.to_owned())))?;
+    let table = gongjin_sheet::read_table(bytes, format, &gongjin_sheet::PERIOD_HEADERS)
+        .map_err(|e| AppError::bad_request(e.message(c.locale)))?;
+    let (rows, errors) = gongjin_sheet::parse_period_rows(&table);
+    Ok(st
+        .store
+        .import_teacher_periods(&c.actor(), &c.visible(), rows, errors, dry_run)
+        .await?)
+}
+
+/// The empty periods template (xlsx).
+#[utoipa::path(get, path = "/api/v1/teacher-periods/template", tag = "calendar", responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>)))]
+pub async fn periods_template(_c: Caller) -> Result<Response, AppError> {
+    use gongjin_sheet::Cell;
+    let example = vec![vec![
+        Cell::Text("ZD00001".into()),
+        Cell::Text("星期一".into()),
+        Cell::Text("1、2、5".into()),
+    ]];
+    let bytes = gongjin_sheet::write_xlsx("任课节次", &gongjin_sheet::PERIOD_HEADERS, &example)
+        .map_err(|e| AppError::bad_request(e.to_string()))?;
+    Ok(crate::uploads::attachment(
+        bytes,
+        gongjin_sheet::Format::Xlsx.content_type(),
+        "任课节次模板.xlsx",
+    ))
+}

@@ -145,6 +145,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(calendar::revoke_feed))
         .routes(routes!(calendar::get_periods, calendar::put_periods))
         .routes(routes!(calendar::free_time))
+        .routes(routes!(calendar::import_periods))
+        .routes(routes!(calendar::periods_template))
         .routes(routes!(calendar::dashboard))
         // Shared courses and resources; students (community operations, parts 6 and 8).
         .routes(routes!(courses::list, courses::create))

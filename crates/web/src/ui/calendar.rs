@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/calendar/feeds/{id}/revoke", post(revoke_feed))
         .route("/teachers/{id}/periods", get(periods).post(save_periods))
         .route("/free-time", get(free_time))
+        .route("/free-time/import", post(import_periods))
         .route("/communities/{id}/dashboard", get(dashboard))
 }
 
@@ -478,5 +479,35 @@ pub async fn dashboard(
         kind_chart,
         month_chart,
         quota_chart,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "periods_import.html")]
+struct PeriodsImportPage {
+    shell: Shell,
+    report: Option<gongjin_store::import::ImportReport>,
+    messages: Vec<String>,
+}
+
+/// Imports a periods sheet from the free-time page; shows the report (nothing is written when
+/// any row is bad).
+pub async fn import_periods(
+    State(st): State<AppState>,
+    Ui(c): Ui,
+    mp: axum::extract::Multipart,
+) -> PageResult {
+    let up = crate::uploads::read_multipart(mp, 10 * 1024 * 1024, "10 MB")
+        .await
+        .or_page(&c)?;
+    csrf_ok(&c, &up.fields)?;
+    let dry = up.fields.get("dry_run").is_some_and(|v| !v.is_empty());
+    let report = crate::api::calendar::periods_report(&st, &c, &up.file_name, &up.bytes, dry)
+        .await
+        .or_page(&c)?;
+    render(&PeriodsImportPage {
+        shell: Shell::new(&c, "calendar"),
+        messages: report.errors.iter().map(|e| e.message(c.locale)).collect(),
+        report: Some(report),
     })
 }
