@@ -33,15 +33,20 @@ const KINDS: &[(&str, &str)] = &[
     ("culture", "党建共建活动"),
 ];
 const SUBJECTS: &[&str] = &["语文", "数学", "英语", "科学", "道德与法治"];
-const TOPICS: &[&str] = &[
-    "分数的意义",
-    "《观潮》朗读指导",
-    "一般现在时",
-    "简单电路",
-    "习作：我的拿手好戏",
-    "图形的运动",
-    "整本书阅读",
-];
+/// Lesson topics that fit each subject.
+fn topics(subject: &str) -> &'static [&'static str] {
+    match subject {
+        "语文" => &[
+            "《观潮》朗读指导",
+            "习作：我的拿手好戏",
+            "整本书阅读《草房子》",
+        ],
+        "数学" => &["分数的意义", "图形的运动", "鸡兔同笼"],
+        "英语" => &["一般现在时", "Unit 3 My weekend plan", "字母组合发音"],
+        "科学" => &["简单电路", "植物的一生"],
+        _ => &["我们的班规我们订", "家乡的变化"],
+    }
+}
 
 #[allow(clippy::too_many_arguments)]
 async fn activity(
@@ -206,7 +211,10 @@ pub(crate) async fn load(
                 kind,
                 &title.replace(
                     "{}",
-                    &format!("{subject}·{}", TOPICS[r.below(TOPICS.len())]),
+                    &format!(
+                        "{subject}·{}",
+                        topics(subject)[r.below(topics(subject).len())]
+                    ),
                 ),
                 core,
                 host,
@@ -247,7 +255,7 @@ pub(crate) async fn load(
                 .bind(subject)
                 .bind(d.to_string())
                 .bind((r.below(6) + 1) as i64)
-                .bind(TOPICS[r.below(TOPICS.len())])
+                .bind(topics(subject)[r.below(topics(subject).len())])
                 .bind(if d < today { "双师协同，学生参与度高" } else { "" })
                 .bind(if d < today { "课后同评：节奏适中，互动可加强" } else { "" })
                 .bind(if d < today { "done" } else { "planned" })

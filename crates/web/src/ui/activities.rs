@@ -163,9 +163,14 @@ pub(crate) async fn community_opts(
 pub async fn list(
     State(st): State<AppState>,
     Ui(c): Ui,
-    Query(q): Query<ActivityQuery>,
+    Query(mut q): Query<ActivityQuery>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> PageResult {
+    // Opened plainly, the list starts around today (the next two months and everything before);
+    // the date filter shows it and can be cleared.
+    if raw.keys().all(|k| k == "notice") {
+        q.to = Some((gongjin_store::today() + chrono::Duration::days(60)).to_string());
+    }
     let page = st
         .store
         .list_activities(&c.visible(), &q)

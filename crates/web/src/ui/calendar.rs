@@ -407,7 +407,7 @@ struct DashboardPage {
     d: Dashboard,
     kind_chart: String,
     month_chart: String,
-    quota_chart: String,
+    quota_rows: Vec<(String, String, String, bool)>,
     terms: Vec<Opt>,
     done_total: i64,
     planned_total: i64,
@@ -435,29 +435,24 @@ pub async fn dashboard(
         ("已开展", "计划中"),
     );
     let month_chart = crate::charts::columns(&d.activities_by_month);
-    let quota_chart = crate::charts::coverage_bars(
-        &d.quota
-            .iter()
-            .map(|f| {
-                let tr = Tr(c.locale);
-                let caption = if f.rule == "long_term" {
-                    format!("{} / {}", f.numerator, f.target)
-                } else {
-                    format!("{:.1}% / {:.0}%", f.ratio * 100.0, f.target * 100.0)
-                };
-                crate::charts::Bar {
-                    label: format!("{}·{}", tr.label("quota_short", &f.rule), f.subject),
-                    value: if f.target > 0.0 {
-                        (f.ratio / f.target).min(1.0)
-                    } else {
-                        1.0
-                    },
-                    caption,
-                }
-            })
-            .collect::<Vec<_>>(),
-        &[(1.0, "达标".into())],
-    );
+    let tr = Tr(c.locale);
+    let quota_rows: Vec<(String, String, String, bool)> = d
+        .quota
+        .iter()
+        .map(|f| {
+            let figure = if f.rule == "long_term" {
+                format!("{} / ≥{}", f.numerator, f.target)
+            } else {
+                format!("{:.1}% / ≥{:.0}%", f.ratio * 100.0, f.target * 100.0)
+            };
+            (
+                tr.t(&format!("quota.{}", f.rule)).to_owned(),
+                f.subject.clone(),
+                figure,
+                f.pass,
+            )
+        })
+        .collect();
     let now = gongjin_domain::Term::of(gongjin_store::today());
     let current = format!("{}-{}", d.term.year, d.term.half);
     let mut terms = vec![];
@@ -478,7 +473,7 @@ pub async fn dashboard(
         d,
         kind_chart,
         month_chart,
-        quota_chart,
+        quota_rows,
     })
 }
 
