@@ -6,6 +6,7 @@
 //! Every write runs in a transaction that also appends to the audit log ([`audit`]).
 
 pub mod activities;
+pub mod assessment;
 pub mod audit;
 pub mod calendar;
 pub mod communities;

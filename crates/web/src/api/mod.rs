@@ -2,6 +2,7 @@
 //! caller's scope, call the store. The OpenAPI document is collected from the same routes.
 
 pub(crate) mod activities;
+pub(crate) mod assessment;
 pub(crate) mod auth;
 pub(crate) mod calendar;
 pub(crate) mod communities;
@@ -183,6 +184,10 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(students::disburse))
         .routes(routes!(students::reverse))
         .routes(routes!(students::export_fund))
+        .routes(routes!(assessment::assessment))
+        .routes(routes!(assessment::ranking))
+        .routes(routes!(assessment::get_standard, assessment::put_standard))
+        .routes(routes!(assessment::put_manual))
         .routes(routes!(misc::healthz))
         .routes(routes!(misc::openapi))
         .split_for_parts()

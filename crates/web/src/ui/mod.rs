@@ -2,6 +2,7 @@
 //! layout ([`Shell`]); text comes from the catalogue through [`Tr`]; forms carry a CSRF token.
 
 pub mod activities;
+pub mod assessment;
 pub mod audit;
 pub mod calendar;
 pub mod common;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(planning::router())
         .merge(meetings::router())
         .merge(activities::router())
+        .merge(assessment::router())
         .merge(calendar::router())
         .merge(support::router())
         .merge(sync_lessons::router())

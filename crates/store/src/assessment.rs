@@ -1,0 +1,447 @@
+//! Assessment (考核评价) from the records: a region's standard for a school year (its own, the
+//! nearest ancestor's, or the preset), each automatic metric measured from the community's records
+//! with the records it counted as evidence, reviewers' manual scores, and the engine's score card.
+
+use crate::audit::{self, Change};
+use crate::scope::Visible;
+use crate::{Actor, Result, Store, StoreError};
+use gongjin_evaluation::{
+    CommunityInput, Evidence, ManualScore, MetricKey, MetricValue, ScoreCard, Standard,
+};
+use std::collections::BTreeSet;
+
+fn ev(kind: &str, id: i64, label: impl Into<String>) -> Evidence {
+    Evidence {
+        kind: kind.to_owned(),
+        id,
+        label: label.into(),
+    }
+}
+
+fn ratio(n: usize, d: usize) -> f64 {
+    if d == 0 { 0.0 } else { n as f64 / d as f64 }
+}
+
+impl Store {
+    /// The standard that applies to a region in a school year: the region's latest version, else
+    /// the nearest ancestor's, else the preset.
+    pub async fn standard_for(&self, region_id: i64, year: i32) -> Result<Standard> {
+        let path = self.place_of_region(region_id).await?.region_path;
+        let row: Option<String> = sqlx::query_scalar(
+            "SELECT s.body FROM standards s JOIN regions r ON r.id = s.region_id \
+             WHERE s.year = $1 AND $2 LIKE r.path || '%' ORDER BY LENGTH(r.path) DESC, s.version DESC LIMIT 1",
+        )
+        .bind(i64::from(year))
+        .bind(path)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(b) => serde_json::from_str(&b)
+                .map_err(|e| StoreError::Config(format!("stored standard: {e}"))),
+            None => Ok(Standard::preset(region_id, year)),
+        }
+    }
+
+    /// Saves a new version of a region's standard for a year (validated by the caller).
+    pub async fn save_standard(&self, actor: &Actor, s: &Standard) -> Result<Standard> {
+        let path = self.place_of_region(s.region_id).await?.region_path;
+        let mut tx = self.pool.begin().await?;
+        let version: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM standards WHERE region_id = $1 AND year = $2",
+        )
+        .bind(s.region_id)
+        .bind(i64::from(s.year))
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut s = s.clone();
+        s.version = version as u32;
+        sqlx::query(
+            "INSERT INTO standards (region_id, year, version, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(s.region_id)
+        .bind(i64::from(s.year))
+        .bind(version)
+        .bind(serde_json::to_string(&s).unwrap_or_default())
+        .bind(crate::now())
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "create",
+                entity: "standard",
+                entity_id: Some(version),
+                region_path: &path,
+                summary: format!("{} 学年考核标准 第{}版", s.year, version),
+                before: None,
+                after: audit::json(&s),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    /// Records (or replaces) a reviewer's score of a manual indicator.
+    pub async fn put_manual_score(
+        &self,
+        actor: &Actor,
+        community_id: i64,
+        year: i32,
+        m: &ManualScore,
+    ) -> Result<()> {
+        let path = self.place_of_community(community_id).await?.region_path;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM manual_scores WHERE community_id = $1 AND year = $2 AND indicator = $3",
+        )
+        .bind(community_id)
+        .bind(i64::from(year))
+        .bind(m.indicator.clone())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO manual_scores (community_id, year, indicator, score, comment, reviewer, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(community_id)
+        .bind(i64::from(year))
+        .bind(m.indicator.clone())
+        .bind(m.score)
+        .bind(m.comment.clone())
+        .bind(m.reviewer.clone())
+        .bind(crate::now())
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "update",
+                entity: "manual_score",
+                entity_id: Some(community_id),
+                region_path: &path,
+                summary: format!("{} {}：{}", year, m.indicator, m.score),
+                before: None,
+                after: audit::json(m),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn manual_scores(&self, community_id: i64, year: i32) -> Result<Vec<ManualScore>> {
+        let rows: Vec<(String, f64, String, String)> = sqlx::query_as(
+            "SELECT indicator, score, comment, reviewer FROM manual_scores WHERE community_id = $1 AND year = $2 ORDER BY indicator",
+        )
+        .bind(community_id)
+        .bind(i64::from(year))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(indicator, score, comment, reviewer)| ManualScore {
+                indicator,
+                score,
+                comment,
+                reviewer,
+                attachments: vec![],
+            })
+            .collect())
+    }
+
+    /// Measures every automatic metric the standard uses for a community in a school year, each
+    /// with the records it counted. Metrics the records cannot give yet (member schools' value
+    /// added and balance improvement) are left out, so the score card lists them as missing.
+    pub async fn community_metrics(
+        &self,
+        community_id: i64,
+        year: i32,
+        wanted: &[MetricKey],
+    ) -> Result<Vec<MetricValue>> {
+        let com = self.get_community(community_id).await?;
+        let (from, to) = gongjin_domain::school_year_bounds(year);
+        let (from, to) = (from.to_string(), to.to_string());
+        let rules = self.quota_rules(com.region_id).await?;
+        let (schools, teachers, exchanges) = self
+            .quota_inputs(&Visible::Community(community_id), year)
+            .await?;
+        let figures =
+            gongjin_domain::quota::compliance(&schools, &teachers, &exchanges, &rules, &com.name);
+        let names: std::collections::HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, name FROM teachers WHERE school_id IN (SELECT school_id FROM memberships WHERE community_id = $1 AND left_on IS NULL)",
+        )
+        .bind(community_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect();
+        let teacher_name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+        let figure = |rule: &'static str| figures.iter().filter(move |f| f.rule == rule);
+        let mut out = vec![];
+        for m in wanted {
+            let value = match m {
+                MetricKey::ExchangeRatio | MetricKey::BackboneShare => {
+                    let rule = if *m == MetricKey::ExchangeRatio {
+                        "exchanged"
+                    } else {
+                        "backbone"
+                    };
+                    let (mut n, mut d, mut evidence) = (0, 0, vec![]);
+                    for f in figure(rule) {
+                        n += f.numerator as usize;
+                        d += f.denominator as usize;
+                        evidence
+                            .extend(f.records.iter().map(|&t| ev("teacher", t, teacher_name(t))));
+                    }
+                    Some((ratio(n, d), evidence))
+                }
+                MetricKey::ShadowingShare => {
+                    let (mut n, mut d, mut evidence) = (0, 0, vec![]);
+                    for f in figure("shadowing") {
+                        n += f.numerator as usize;
+                        d += f.denominator as usize;
+                        evidence
+                            .extend(f.records.iter().map(|&t| ev("teacher", t, teacher_name(t))));
+                    }
+                    Some((ratio(n, d), evidence))
+                }
+                MetricKey::LongTermExchanges => {
+                    let f = figure("long_term").next();
+                    let evidence = f
+                        .map(|f| {
+                            f.records
+                                .iter()
+                                .map(|&x| ev("exchange", x, format!("交流记录 #{x}")))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    Some((f.map(|f| f.numerator as f64).unwrap_or(0.0), evidence))
+                }
+                MetricKey::HoursPerExchangedTeacher => {
+                    let rows: Vec<(i64, i64, f64)> = self
+                        .member_query(
+                            "SELECT e.id, e.teacher_id, COALESCE((SELECT SUM(h.hours) FROM exchange_hours h WHERE h.exchange_id = e.id AND h.on_date >= $2 AND h.on_date <= $3), 0.0) \
+                             FROM exchanges e WHERE e.status <> 'cancelled' AND e.start_on <= $3 AND e.end_on >= $2 \
+                             AND (e.from_school_id IN {M} OR e.to_school_id IN {M})",
+                            community_id,
+                            &from,
+                            &to,
+                        )
+                        .await?;
+                    let teachers: BTreeSet<i64> = rows.iter().map(|r| r.1).collect();
+                    let hours: f64 = rows.iter().map(|r| r.2).sum();
+                    Some((
+                        if teachers.is_empty() {
+                            0.0
+                        } else {
+                            hours / teachers.len() as f64
+                        },
+                        rows.iter()
+                            .filter(|r| r.2 > 0.0)
+                            .map(|r| ev("exchange", r.0, format!("{} 课时", r.2)))
+                            .collect(),
+                    ))
+                }
+                MetricKey::ActivitiesPerTerm { kind } => {
+                    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                        "SELECT id, title, kind FROM activities WHERE community_id = $1 AND status = 'done' AND held_on >= $2 AND held_on <= $3 ORDER BY held_on",
+                    )
+                    .bind(community_id)
+                    .bind(from.clone())
+                    .bind(to.clone())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let picked: Vec<&(i64, String, String)> = rows
+                        .iter()
+                        .filter(|r| kind.as_ref().is_none_or(|k| &r.2 == k))
+                        .collect();
+                    Some((
+                        picked.len() as f64 / 2.0,
+                        picked
+                            .iter()
+                            .map(|r| ev("activity", r.0, r.1.clone()))
+                            .collect(),
+                    ))
+                }
+                MetricKey::JointResearchWeeks => {
+                    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                        "SELECT id, title, held_on FROM activities WHERE community_id = $1 AND status = 'done' AND held_on >= $2 AND held_on <= $3 \
+                         AND kind NOT IN ('student_activity', 'culture', 'visit') ORDER BY held_on",
+                    )
+                    .bind(community_id)
+                    .bind(from.clone())
+                    .bind(to.clone())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut weeks = BTreeSet::new();
+                    let mut evidence = vec![];
+                    for (id, title, on) in &rows {
+                        if let Ok(d) = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d") {
+                            use chrono::Datelike;
+                            let w = d.iso_week();
+                            if weeks.insert((w.year(), w.week())) {
+                                evidence.push(ev("activity", *id, title.clone()));
+                            }
+                        }
+                    }
+                    Some((weeks.len() as f64, evidence))
+                }
+                MetricKey::SyncLessons | MetricKey::SyncLessonSubjects => {
+                    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                        "SELECT id, subject, topic FROM sync_lessons WHERE community_id = $1 AND status = 'done' AND held_on >= $2 AND held_on <= $3 ORDER BY held_on",
+                    )
+                    .bind(community_id)
+                    .bind(from.clone())
+                    .bind(to.clone())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let subjects: BTreeSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+                    let v = if *m == MetricKey::SyncLessons {
+                        rows.len() as f64
+                    } else {
+                        subjects.len() as f64
+                    };
+                    Some((
+                        v,
+                        rows.iter()
+                            .map(|r| ev("sync_lesson", r.0, format!("{} {}", r.1, r.2)))
+                            .collect(),
+                    ))
+                }
+                MetricKey::CourseHoursShared | MetricKey::StudentsReached => {
+                    let rows: Vec<(i64, String, i64, i64)> = self
+                        .member_query(
+                            "SELECT c.id, c.title, d.hours, d.students FROM course_deliveries d JOIN courses c ON c.id = d.course_id \
+                             WHERE d.delivered_on >= $2 AND d.delivered_on <= $3 AND c.school_id IN {M}",
+                            community_id,
+                            &from,
+                            &to,
+                        )
+                        .await?;
+                    let mut v: f64 = rows
+                        .iter()
+                        .map(|r| {
+                            if *m == MetricKey::CourseHoursShared {
+                                r.2 as f64
+                            } else {
+                                r.3 as f64
+                            }
+                        })
+                        .sum();
+                    let mut evidence: Vec<Evidence> = vec![];
+                    for r in &rows {
+                        if !evidence.iter().any(|e| e.id == r.0) {
+                            evidence.push(ev("course", r.0, r.1.clone()));
+                        }
+                    }
+                    if *m == MetricKey::StudentsReached {
+                        let events: Vec<(i64, String, i64)> = sqlx::query_as(
+                            "SELECT id, title, students FROM student_events WHERE community_id = $1 AND held_on >= $2 AND held_on <= $3",
+                        )
+                        .bind(community_id)
+                        .bind(from.clone())
+                        .bind(to.clone())
+                        .fetch_all(&self.pool)
+                        .await?;
+                        v += events.iter().map(|e| e.2 as f64).sum::<f64>();
+                        evidence
+                            .extend(events.iter().map(|e| ev("student_event", e.0, e.1.clone())));
+                    }
+                    Some((v, evidence))
+                }
+                MetricKey::MentoringTasksCompleted => {
+                    let rows: Vec<(i64, String, String, Option<String>)> = self
+                        .member_query(
+                            "SELECT ms.id, k.title, k.due_on, k.done_on FROM mentorship_tasks k JOIN mentorships ms ON ms.id = k.mentorship_id \
+                             JOIN teachers mt ON mt.id = ms.mentor_id JOIN teachers ap ON ap.id = ms.apprentice_id \
+                             WHERE k.due_on >= $2 AND k.due_on <= $3 AND (mt.school_id IN {M} OR ap.school_id IN {M})",
+                            community_id,
+                            &from,
+                            &to,
+                        )
+                        .await?;
+                    let done: Vec<_> = rows
+                        .iter()
+                        .filter(|r| r.3.as_deref().is_some_and(|d| d <= r.2.as_str()))
+                        .collect();
+                    Some((
+                        ratio(done.len(), rows.len()),
+                        done.iter()
+                            .map(|r| ev("mentorship", r.0, r.1.clone()))
+                            .collect(),
+                    ))
+                }
+                MetricKey::MeetingDecisionsDone => {
+                    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                        "SELECT m.id, d.content, d.status FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id \
+                         WHERE m.community_id = $1 AND m.held_on >= $2 AND m.held_on <= $3 AND d.status <> 'dropped'",
+                    )
+                    .bind(community_id)
+                    .bind(from.clone())
+                    .bind(to.clone())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let done: Vec<_> = rows.iter().filter(|r| r.2 == "done").collect();
+                    Some((
+                        ratio(done.len(), rows.len()),
+                        done.iter()
+                            .map(|r| ev("meeting", r.0, r.1.clone()))
+                            .collect(),
+                    ))
+                }
+                MetricKey::MemberValueAdded | MetricKey::MemberBalanceImprovement => None,
+            };
+            if let Some((value, evidence)) = value {
+                out.push(MetricValue {
+                    metric: m.clone(),
+                    value,
+                    evidence,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs a query whose `{M}` stands for the community's current member schools, with `$1` the
+    /// community and `$2`/`$3` the year's first and last day.
+    async fn member_query<T>(
+        &self,
+        sql: &str,
+        community_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let sql = sql.replace(
+            "{M}",
+            "(SELECT school_id FROM memberships WHERE community_id = $1 AND left_on IS NULL)",
+        );
+        Ok(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+            .bind(community_id)
+            .bind(from.to_owned())
+            .bind(to.to_owned())
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The community's score card for a school year under its region's standard.
+    pub async fn assess_community(&self, community_id: i64, year: i32) -> Result<ScoreCard> {
+        let com = self.get_community(community_id).await?;
+        let standard = self.standard_for(com.region_id, year).await?;
+        let wanted = standard.metrics();
+        let metrics = self.community_metrics(community_id, year, &wanted).await?;
+        let manual = self.manual_scores(community_id, year).await?;
+        let input = CommunityInput {
+            community_id,
+            name: com.name.clone(),
+            metrics,
+            manual,
+        };
+        gongjin_evaluation::score_community(&standard, &input)
+            .map_err(|e| StoreError::Config(e.to_string()))
+    }
+}
