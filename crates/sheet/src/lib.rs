@@ -9,6 +9,7 @@
 mod periods;
 mod read;
 mod rows;
+mod scores;
 mod write;
 
 pub use periods::{PERIOD_HEADERS, PeriodRow, parse_period_rows, parse_periods, parse_weekday};
@@ -17,6 +18,7 @@ pub use rows::{
     RowError, SchoolRow, TeacherRow, parse_school_rows, parse_teacher_rows, school_column,
     teacher_column,
 };
+pub use scores::{SCORE_HEADERS, SCORE_REQUIRED, ScoreSheetRow, parse_score, parse_score_rows};
 pub use write::{
     Cell, TemplateKind, school_export_headers, school_export_row, teacher_export_headers,
     teacher_export_row, template, write_csv, write_xlsx,

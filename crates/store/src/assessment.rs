@@ -391,7 +391,10 @@ impl Store {
                             .collect(),
                     ))
                 }
-                MetricKey::MemberValueAdded | MetricKey::MemberBalanceImprovement => None,
+                MetricKey::MemberValueAdded => {
+                    self.member_value_added(community_id, &from, &to).await?
+                }
+                MetricKey::MemberBalanceImprovement => None,
             };
             if let Some((value, evidence)) = value {
                 out.push(MetricValue {
@@ -443,5 +446,83 @@ impl Store {
         };
         gongjin_evaluation::score_community(&standard, &input)
             .map_err(|e| StoreError::Config(e.to_string()))
+    }
+
+    /// Member schools' mean value added between the community's last two unified tests of the
+    /// same subject and grade in the year (none when there is no such pair).
+    async fn member_value_added(
+        &self,
+        community_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Option<(f64, Vec<Evidence>)>> {
+        let tests: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, subject, grade FROM unified_tests WHERE community_id = $1 AND held_on >= $2 AND held_on <= $3 ORDER BY held_on DESC, id DESC",
+        )
+        .bind(community_id)
+        .bind(from.to_owned())
+        .bind(to.to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(later) = tests.first() else {
+            return Ok(None);
+        };
+        let Some(earlier) = tests
+            .iter()
+            .skip(1)
+            .find(|t| t.1 == later.1 && t.2 == later.2)
+        else {
+            return Ok(None);
+        };
+        let (lt, et) = (
+            self.get_test(later.0).await?,
+            self.get_test(earlier.0).await?,
+        );
+        let (lr, er) = (
+            self.test_scores(lt.id).await?,
+            self.test_scores(et.id).await?,
+        );
+        let community_of = lr
+            .iter()
+            .chain(er.iter())
+            .map(|r| (r.school_id, community_id))
+            .collect();
+        let Ok(va) =
+            gongjin_scores::value_added((&et.engine(), &er), (&lt.engine(), &lr), &community_of)
+        else {
+            return Ok(None);
+        };
+        let members: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT s.id, s.name, m.role FROM memberships m JOIN schools s ON s.id = m.school_id WHERE m.community_id = $1 AND m.left_on IS NULL",
+        )
+        .bind(community_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut values = vec![];
+        let mut evidence = vec![];
+        for g in &va.schools {
+            if let Some((id, name, role)) = members.iter().find(|m| m.0 == g.id)
+                && role != "core"
+            {
+                values.push(g.value_added);
+                evidence.push(ev(
+                    "school",
+                    *id,
+                    format!("{name} 增值 {:+.2}", g.value_added),
+                ));
+            }
+        }
+        if values.is_empty() {
+            return Ok(None);
+        }
+        evidence.push(ev(
+            "unified_test",
+            lt.id,
+            format!("{} ← {}", lt.title, et.title),
+        ));
+        Ok(Some((
+            values.iter().sum::<f64>() / values.len() as f64,
+            evidence,
+        )))
     }
 }

@@ -336,6 +336,65 @@ pub(crate) async fn load(
                 }
             }
         }
+        // Two unified tests (开学摸底 and 期中) of grade 5 maths for the first two communities, with
+        // each school's own progress planted so that value added has something to find.
+        if cid <= ids.iter().take(2).copied().max().unwrap_or(0) && !members_only.is_empty() {
+            let gauss = |r: &mut Lcg| {
+                let u1 = (r.next() as f64 + 1.0) / (u32::MAX as f64 + 2.0);
+                let u2 = (r.next() as f64 + 1.0) / (u32::MAX as f64 + 2.0);
+                (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+            };
+            let mut tests = vec![];
+            for (title, day) in [
+                ("五年级数学开学摸底统一检测", 75),
+                ("五年级数学期中统一检测", 10),
+            ] {
+                let on = today - chrono::Duration::days(day);
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO unified_tests (community_id, title, subject, grade, held_on, full_marks, pass_line, excellent_line, low_line, created_at) VALUES ($1, $2, '数学', '五年级', $3, 100, 60, 85, NULL, $4) RETURNING id",
+                )
+                .bind(cid)
+                .bind(title)
+                .bind(on.to_string())
+                .bind(now.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+                tests.push(id);
+            }
+            for (k, &school) in schools.iter().enumerate() {
+                // The core school starts ahead; members differ in how much they gain.
+                let level = if school == core {
+                    8.0
+                } else {
+                    -4.0 * (k % 3) as f64
+                };
+                let effect = [0.25, 0.0, -0.2][k % 3];
+                for n in 0..40 {
+                    let ability = gauss(&mut r);
+                    let noise = gauss(&mut r);
+                    let first = (74.0 + level + 12.0 * ability + 4.0 * gauss(&mut r))
+                        .clamp(0.0, 100.0)
+                        .round();
+                    let second = (72.0 + level + 12.0 * (0.85 * ability + 0.3 * noise + effect))
+                        .clamp(0.0, 100.0)
+                        .round();
+                    let number = format!("G{cid:03}{school:04}{n:02}");
+                    let class = format!("五年级({})班", n % 2 + 1);
+                    for (t, score) in tests.iter().zip([first, second]) {
+                        let absent = r.below(40) == 0;
+                        sqlx::query("INSERT INTO test_scores (test_id, student_number, name, school_id, class_label, score) VALUES ($1, $2, $3, $4, $5, $6)")
+                            .bind(*t)
+                            .bind(number.clone())
+                            .bind(format!("学生{n:02}"))
+                            .bind(school)
+                            .bind(class.clone())
+                            .bind(if absent { None } else { Some(score) })
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+            }
+        }
         // Weekly periods of the invited teachers (for common free time).
         for (_, ts) in &staff {
             for t in ts {

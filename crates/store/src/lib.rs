@@ -27,6 +27,7 @@ pub mod support;
 pub mod sync_lessons;
 pub mod teachers;
 pub mod testing;
+pub mod unified_tests;
 pub mod users;
 // Shared courses and resources; students (community operations, parts 6 and 8).
 pub mod courses;

@@ -15,6 +15,7 @@ pub(crate) mod schools;
 pub(crate) mod support;
 pub(crate) mod sync_lessons;
 pub(crate) mod teachers;
+pub(crate) mod unified_tests;
 pub(crate) mod users;
 // Shared courses and resources; students.
 pub(crate) mod courses;
@@ -188,6 +189,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(assessment::ranking))
         .routes(routes!(assessment::get_standard, assessment::put_standard))
         .routes(routes!(assessment::put_manual))
+        .routes(routes!(unified_tests::list, unified_tests::create))
+        .routes(routes!(unified_tests::value_added))
+        .routes(routes!(unified_tests::get, unified_tests::delete))
+        .routes(routes!(unified_tests::import_scores))
+        .routes(routes!(unified_tests::export))
         .routes(routes!(misc::healthz))
         .routes(routes!(misc::openapi))
         .split_for_parts()

@@ -30,6 +30,7 @@ pub fn evidence_url(e: &Evidence) -> String {
         "meeting" => "/meetings",
         "course" => "/courses",
         "student_event" => return "/student-events".into(),
+        "unified_test" => "/unified-tests",
         "school" => "/schools",
         _ => return "#".into(),
     };

@@ -17,6 +17,7 @@ pub mod schools;
 pub mod support;
 pub mod sync_lessons;
 pub mod teachers;
+pub mod unified_tests;
 pub mod users;
 // Shared courses and resources; students.
 pub mod courses;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(planning::router())
         .merge(meetings::router())
         .merge(activities::router())
+        .merge(unified_tests::router())
         .merge(assessment::router())
         .merge(calendar::router())
         .merge(support::router())
