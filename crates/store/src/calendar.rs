@@ -538,3 +538,39 @@ impl Store {
         Ok(report)
     }
 }
+
+/// A school on the community map.
+#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
+pub struct MapPoint {
+    pub school_id: i64,
+    pub name: String,
+    pub longitude: f64,
+    pub latitude: f64,
+    pub locality: String,
+    pub community_id: Option<i64>,
+    pub community_name: Option<String>,
+    /// `core`, `member`, or empty when the school is in no community.
+    pub role: String,
+}
+
+impl Store {
+    /// The visible schools that have coordinates, with their current community and role.
+    pub async fn map_points(
+        &self,
+        v: &crate::scope::Visible,
+        region_id: Option<i64>,
+    ) -> Result<Vec<MapPoint>> {
+        let mut q = crate::sql::Sql::new(
+            "SELECT s.id AS school_id, s.name, s.longitude, s.latitude, s.locality, m.community_id, c.name AS community_name, COALESCE(m.role, '') AS role \
+             FROM schools s JOIN regions r ON r.id = s.region_id LEFT JOIN memberships m ON m.school_id = s.id AND m.left_on IS NULL \
+             LEFT JOIN communities c ON c.id = m.community_id WHERE s.longitude IS NOT NULL AND s.latitude IS NOT NULL",
+        );
+        v.schools(&mut q);
+        if let Some(r) = region_id {
+            let path = self.place_of_region(r).await?.region_path;
+            q.push(" AND r.path LIKE ").bind(format!("{path}%"));
+        }
+        q.push(" ORDER BY s.id LIMIT 20000");
+        Ok(q.query_as().fetch_all(&self.pool).await?)
+    }
+}

@@ -395,6 +395,98 @@ pub(crate) async fn load(
                 }
             }
         }
+        // Monthly joint meetings (first Saturday) with decisions, and mentoring pairs with tasks.
+        for (n, month) in [9u32, 10, 11, 12, 3, 4, 5].iter().enumerate() {
+            let y = if *month >= 9 { year } else { year + 1 };
+            let Some(first) = NaiveDate::from_ymd_opt(y, *month, 1) else {
+                continue;
+            };
+            let on = gongjin_domain::operations::series_dates(
+                first,
+                first + chrono::Duration::days(6),
+                6,
+            )
+            .first()
+            .copied()
+            .unwrap_or(first);
+            if on > today {
+                break;
+            }
+            let meeting: i64 = sqlx::query_scalar(
+                "INSERT INTO meetings (community_id, held_on, topic, location, attendees, agenda, minutes, created_at, updated_at) VALUES ($1, $2, $3, '核心校会议室', '各校校长、教学副校长', '一、上月工作回顾；二、本月教研与交流安排；三、需协调事项', '会议听取了各成员校工作汇报，研究部署了本月重点工作。', $4, $4) RETURNING id",
+            )
+            .bind(cid)
+            .bind(on.to_string())
+            .bind(format!("第{}次联席会议", n + 1))
+            .bind(now.clone())
+            .fetch_one(&mut *tx)
+            .await?;
+            for (k, content) in [
+                "落实本月跟岗教师名单",
+                "筹备同课异构展示活动",
+                "上报交流教师课时台账",
+            ]
+            .iter()
+            .enumerate()
+            {
+                let due = on + chrono::Duration::days(14 + 7 * k as i64);
+                let status = if due < today && r.below(4) > 0 {
+                    "done"
+                } else if due < today {
+                    "in_progress"
+                } else {
+                    "open"
+                };
+                sqlx::query("INSERT INTO meeting_decisions (meeting_id, content, owner, due_on, status, follow_up, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(meeting)
+                    .bind(*content)
+                    .bind(["教务处", "教研组长", "办公室"][k])
+                    .bind(due.to_string())
+                    .bind(status)
+                    .bind(if status == "done" { "已按期完成" } else { "" })
+                    .bind(now.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        if let Some((_, mentors)) = staff.iter().find(|(s, _)| *s == core) {
+            let apprentices: Vec<i64> = staff
+                .iter()
+                .filter(|(s, _)| *s != core)
+                .flat_map(|(_, t)| t.iter().skip(3).take(1).copied())
+                .collect();
+            for (m, a) in mentors.iter().zip(apprentices.iter()) {
+                let pair: i64 = sqlx::query_scalar(
+                    "INSERT INTO mentorships (mentor_id, apprentice_id, signed_on, goals, status, created_at, updated_at) VALUES ($1, $2, $3, '一年内独立上好校级公开课，形成个人教学风格', 'active', $4, $4) RETURNING id",
+                )
+                .bind(*m)
+                .bind(*a)
+                .bind((start + chrono::Duration::days(9)).to_string())
+                .bind(now.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+                for (k, title) in [
+                    "听师傅课10节并写听课记录",
+                    "在师傅指导下上一节汇报课",
+                    "完成一份单元教学设计",
+                    "撰写一篇教学反思",
+                ]
+                .iter()
+                .enumerate()
+                {
+                    let due = start + chrono::Duration::days(40 + 45 * k as i64);
+                    let done = (due < today && r.below(5) > 0)
+                        .then(|| (due - chrono::Duration::days(2)).to_string());
+                    sqlx::query("INSERT INTO mentorship_tasks (mentorship_id, title, due_on, done_on, note) VALUES ($1, $2, $3, $4, '')")
+                        .bind(pair)
+                        .bind(*title)
+                        .bind(due.to_string())
+                        .bind(done)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
         // Weekly periods of the invited teachers (for common free time).
         for (_, ts) in &staff {
             for t in ts {

@@ -156,3 +156,114 @@ pub fn columns(rows: &[(String, i64)]) -> String {
     s.push_str("</svg>");
     s
 }
+
+/// A school placed on the offline community map.
+pub struct MapSchool {
+    pub id: i64,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// Index into the community palette; `None` when the school is in no community.
+    pub community: Option<usize>,
+    pub core: bool,
+    /// The core school's index in the list, for members (the line drawn to it).
+    pub core_of: Option<usize>,
+}
+
+const PALETTE: &[&str] = &[
+    "#1677ff", "#fa541c", "#52c41a", "#722ed1", "#eb2f96", "#13c2c2", "#faad14", "#2f54eb",
+    "#a0d911", "#f5222d", "#08979c", "#d46b08",
+];
+
+/// The colour of community `i` on the map.
+pub fn palette(i: usize) -> &'static str {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// An offline map: schools by longitude and latitude (equirectangular, scaled by the cosine of
+/// the mean latitude), coloured by community, each member linked to its core school (a square);
+/// schools in no community are hollow grey. No map tiles.
+pub fn community_map(schools: &[MapSchool]) -> String {
+    let (w, h, pad) = (900.0, 620.0, 30.0);
+    if schools.is_empty() {
+        return format!(
+            r##"<svg class="chart" viewBox="0 0 {w} 120" width="100%" xmlns="http://www.w3.org/2000/svg"><text x="{}" y="60" text-anchor="middle" fill="#999">—</text></svg>"##,
+            w / 2.0
+        );
+    }
+    let lat0 = schools.iter().map(|s| s.lat).sum::<f64>() / schools.len() as f64;
+    let k = lat0.to_radians().cos().max(0.1);
+    let xs: Vec<f64> = schools.iter().map(|s| s.lon * k).collect();
+    let ys: Vec<f64> = schools.iter().map(|s| s.lat).collect();
+    let (x0, x1) = xs
+        .iter()
+        .fold((f64::MAX, f64::MIN), |a, &x| (a.0.min(x), a.1.max(x)));
+    let (y0, y1) = ys
+        .iter()
+        .fold((f64::MAX, f64::MIN), |a, &y| (a.0.min(y), a.1.max(y)));
+    let span = ((x1 - x0).max(y1 - y0)).max(1e-6);
+    let scale = ((w - 2.0 * pad) / span).min((h - 2.0 * pad) / span);
+    let px = |i: usize| pad + (xs[i] - x0) * scale;
+    let py = |i: usize| h - pad - (ys[i] - y0) * scale;
+    let mut s = format!(
+        r##"<svg class="chart map" viewBox="0 0 {w} {h}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" font-size="11"><rect x="0" y="0" width="{w}" height="{h}" fill="#f7f9fc"/>"##
+    );
+    for (i, sc) in schools.iter().enumerate() {
+        if let (Some(c), Some(j)) = (sc.community, sc.core_of) {
+            s.push_str(&format!(
+                r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-opacity="0.55" stroke-width="1.5"/>"##,
+                px(i), py(i), px(j), py(j), palette(c)
+            ));
+        }
+    }
+    for (i, sc) in schools.iter().enumerate() {
+        let (x, y) = (px(i), py(i));
+        let title = format!("<title>{}</title>", esc(&sc.name));
+        match (sc.community, sc.core) {
+            (Some(c), true) => s.push_str(&format!(
+                r##"<g><rect x="{:.1}" y="{:.1}" width="12" height="12" fill="{}" stroke="#fff"/>{title}</g><text x="{:.1}" y="{:.1}" fill="#333">{}</text>"##,
+                x - 6.0, y - 6.0, palette(c), x + 8.0, y + 4.0, esc(&sc.name)
+            )),
+            (Some(c), false) => s.push_str(&format!(
+                r##"<g><circle cx="{x:.1}" cy="{y:.1}" r="5" fill="{}" stroke="#fff"/>{title}</g>"##,
+                palette(c)
+            )),
+            (None, _) => s.push_str(&format!(
+                r##"<g><circle cx="{x:.1}" cy="{y:.1}" r="4.5" fill="#fff" stroke="#999"/>{title}</g>"##
+            )),
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+#[cfg(test)]
+mod map_tests {
+    use super::*;
+
+    #[test]
+    fn members_link_to_their_core_and_outsiders_are_hollow() {
+        let p = |id, lon, lat, community, core, core_of| MapSchool {
+            id,
+            name: format!("校{id}"),
+            lon,
+            lat,
+            community,
+            core,
+            core_of,
+        };
+        let svg = community_map(&[
+            p(1, 113.3, 31.7, Some(0), true, None),
+            p(2, 113.4, 31.8, Some(0), false, Some(0)),
+            p(3, 113.2, 31.6, None, false, None),
+        ]);
+        assert_eq!(svg.matches("<line").count(), 1);
+        assert_eq!(
+            svg.matches("<rect x=").count(),
+            2,
+            "background and one core"
+        );
+        assert!(svg.contains(r##"stroke="#999""##));
+        assert!(svg.contains("<title>校3</title>"));
+    }
+}

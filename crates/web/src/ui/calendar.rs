@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/calendar/feeds/{id}/revoke", post(revoke_feed))
         .route("/teachers/{id}/periods", get(periods).post(save_periods))
         .route("/free-time", get(free_time))
+        .route("/map", get(map))
         .route("/free-time/import", post(import_periods))
         .route("/communities/{id}/dashboard", get(dashboard))
 }
@@ -504,5 +505,113 @@ pub async fn import_periods(
         shell: Shell::new(&c, "calendar"),
         messages: report.errors.iter().map(|e| e.message(c.locale)).collect(),
         report: Some(report),
+    })
+}
+
+pub struct Legend {
+    pub colour: &'static str,
+    pub name: String,
+    pub id: i64,
+    pub schools: usize,
+}
+
+#[derive(Template)]
+#[template(path = "map.html")]
+struct MapPage {
+    shell: Shell,
+    svg: String,
+    legend: Vec<Legend>,
+    uncovered: usize,
+    without_coordinates: i64,
+    regions: Vec<Opt>,
+}
+
+/// The offline community map of the caller's schools (or a region's).
+pub async fn map(
+    State(st): State<AppState>,
+    Ui(c): Ui,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let region: Option<i64> = q.get("region_id").and_then(|v| v.parse().ok());
+    if let Some(r) = region {
+        c.require(
+            Action::Read,
+            Resource::Region,
+            &st.store.place_of_region(r).await.or_page(&c)?,
+        )
+        .or_page(&c)?;
+    }
+    let points = st
+        .store
+        .map_points(&c.visible(), region)
+        .await
+        .or_page(&c)?;
+    let mut communities: Vec<(i64, String)> = vec![];
+    for p in &points {
+        if let (Some(id), Some(name)) = (p.community_id, &p.community_name)
+            && !communities.iter().any(|x| x.0 == id)
+        {
+            communities.push((id, name.clone()));
+        }
+    }
+    communities.sort();
+    let schools: Vec<crate::charts::MapSchool> = points
+        .iter()
+        .map(|p| {
+            let community = p
+                .community_id
+                .and_then(|id| communities.iter().position(|x| x.0 == id));
+            crate::charts::MapSchool {
+                id: p.school_id,
+                name: p.name.clone(),
+                lon: p.longitude,
+                lat: p.latitude,
+                community,
+                core: p.role == "core",
+                core_of: if p.role == "member" {
+                    points
+                        .iter()
+                        .position(|o| o.role == "core" && o.community_id == p.community_id)
+                } else {
+                    None
+                },
+            }
+        })
+        .collect();
+    let legend = communities
+        .iter()
+        .enumerate()
+        .map(|(i, (id, name))| Legend {
+            colour: crate::charts::palette(i),
+            name: name.clone(),
+            id: *id,
+            schools: points
+                .iter()
+                .filter(|p| p.community_id == Some(*id))
+                .count(),
+        })
+        .collect();
+    let total = st
+        .store
+        .list_schools(
+            &c.visible(),
+            &gongjin_store::records::ListQuery {
+                per_page: Some(1),
+                region_id: region,
+                ..Default::default()
+            },
+        )
+        .await
+        .or_page(&c)?
+        .total;
+    render(&MapPage {
+        shell: Shell::new(&c, "map"),
+        svg: crate::charts::community_map(&schools),
+        legend,
+        uncovered: points.iter().filter(|p| p.community_id.is_none()).count(),
+        without_coordinates: total - points.len() as i64,
+        regions: region_opts(&st, &c, &region.map(|r| r.to_string()).unwrap_or_default())
+            .await
+            .or_page(&c)?,
     })
 }
