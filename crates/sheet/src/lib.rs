@@ -6,10 +6,15 @@
 //! the column's Chinese header. Writing produces exports that re-import cleanly and the empty import
 //! templates. Messages come from the domain's catalogue (`gongjin_domain::i18n`).
 
+mod conditions;
 mod read;
 mod rows;
 mod write;
 
+pub use conditions::{
+    CONDITION_HEADERS, CONDITION_REQUIRED, ConditionFigures, ConditionRow, condition_export_row,
+    parse_balance_stage, parse_condition_rows, parse_school_year,
+};
 pub use read::{Format, MAX_COLUMNS, MAX_ROWS, Row, SheetError, Table, read_table};
 pub use rows::{
     RowError, SchoolRow, TeacherRow, parse_school_rows, parse_teacher_rows, school_column,
