@@ -9,6 +9,7 @@ pub mod activities;
 pub mod audit;
 pub mod calendar;
 pub mod communities;
+pub mod conditions;
 pub mod demo;
 mod demo_ops;
 pub mod error;
