@@ -18,6 +18,8 @@ pub(crate) mod users;
 // Shared courses and resources; students.
 pub(crate) mod courses;
 pub(crate) mod students;
+// Balance monitoring (优质均衡).
+pub(crate) mod balance;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -181,6 +183,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(students::disburse))
         .routes(routes!(students::reverse))
         .routes(routes!(students::export_fund))
+        // Balance monitoring (优质均衡).
+        .routes(routes!(balance::get))
+        .routes(routes!(balance::what_if))
         .routes(routes!(misc::healthz))
         .routes(routes!(misc::openapi))
         .split_for_parts()
