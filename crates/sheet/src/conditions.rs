@@ -113,7 +113,7 @@ fn number(row: &Row, column: &str, errors: &mut Vec<RowError>, whole: bool) -> O
             errors.push(err(row.number, column, key, Some(text)));
             None
         }
-        Some(v) if v < 0.0 || v > 1.0e12 => {
+        Some(v) if !(0.0..=1.0e12).contains(&v) => {
             errors.push(err(row.number, column, "error.range", Some(text)));
             None
         }
@@ -185,15 +185,13 @@ pub fn parse_condition_rows(table: &Table) -> (Vec<ConditionRow>, Vec<RowError>)
         let sports = number(row, "体育运动场馆面积", &mut e, false);
         let equipment = number(row, "教学仪器设备值", &mut e, false);
         let multimedia = number(row, "网络多媒体教室数", &mut e, true);
-        if let Some(p) = enrolment {
-            if p > 100_000.0 {
-                e.push(err(
-                    row.number,
-                    "在校生数",
-                    "error.range",
-                    Some(p.to_string()),
-                ));
-            }
+        if let Some(p) = enrolment.filter(|p| *p > 100_000.0) {
+            e.push(err(
+                row.number,
+                "在校生数",
+                "error.range",
+                Some(p.to_string()),
+            ));
         }
         if let (Some(code), Some(y), Some(s)) = (&school_code, year, stage) {
             let key = (code.clone(), y, s);
