@@ -57,7 +57,7 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// 导入学校或教师名单（.xlsx/.csv）；有错误行时不写入任何数据 / Import a sheet; nothing is written when any row is bad
+    /// 导入学校、教师名单或办学条件（.xlsx/.csv）；有错误行时不写入任何数据 / Import a sheet; nothing is written when any row is bad
     Import {
         kind: KindArg,
         file: PathBuf,
@@ -67,7 +67,7 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// 导出学校或教师名单 / Export schools or teachers
+    /// 导出学校、教师名单或办学条件 / Export schools, teachers or school conditions
     Export {
         kind: KindArg,
         file: PathBuf,
@@ -114,6 +114,8 @@ enum PlanCommand {
 enum KindArg {
     Schools,
     Teachers,
+    /// 办学条件（优质均衡）/ School conditions (balance monitoring)
+    Conditions,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -339,6 +341,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let t = match kind {
                 KindArg::Schools => TemplateKind::Schools,
                 KindArg::Teachers => TemplateKind::Teachers,
+                KindArg::Conditions => TemplateKind::Conditions,
             };
             let bytes = gongjin_sheet::template(t, format)
                 .map_err(|e| anyhow::anyhow!(e.message(Locale::ZhCn)))?;
@@ -374,10 +377,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     pb.finish();
                     (gongjin_sheet::teacher_export_headers(), rows)
                 }
+                KindArg::Conditions => {
+                    let all = store.conditions(&Visible::All, None).await?;
+                    let rows: Vec<_> = all
+                        .iter()
+                        .map(|r| {
+                            gongjin_sheet::condition_export_row(
+                                &r.school_code,
+                                r.year,
+                                &r.stage,
+                                &r.figures,
+                            )
+                        })
+                        .collect();
+                    (&gongjin_sheet::CONDITION_HEADERS[..], rows)
+                }
             };
             let sheet = match kind {
                 KindArg::Schools => "学校名单",
                 KindArg::Teachers => "教师名单",
+                KindArg::Conditions => "办学条件",
             };
             let bytes = match format {
                 Format::Xlsx => gongjin_sheet::write_xlsx(sheet, headers, &rows)
@@ -402,6 +421,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let required: &[&str] = match kind {
                 KindArg::Schools => &gongjin_sheet::SCHOOL_REQUIRED,
                 KindArg::Teachers => &gongjin_sheet::TEACHER_REQUIRED,
+                KindArg::Conditions => &gongjin_sheet::CONDITION_REQUIRED,
             };
             let table = match gongjin_sheet::read_table(&bytes, format, required) {
                 Ok(t) => t,
@@ -429,6 +449,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     let (rows, errors) = gongjin_sheet::parse_teacher_rows(&table);
                     store
                         .import_teachers(
+                            &actor,
+                            &Visible::All,
+                            rows,
+                            errors,
+                            dry_run,
+                            &mut progress,
+                        )
+                        .await?
+                }
+                KindArg::Conditions => {
+                    let (rows, errors) = gongjin_sheet::parse_condition_rows(&table);
+                    store
+                        .import_conditions(
                             &actor,
                             &Visible::All,
                             rows,

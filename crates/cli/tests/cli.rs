@@ -326,6 +326,123 @@ async fn bureau_sheets_round_trip_through_the_command_line() {
 }
 
 #[tokio::test]
+async fn school_conditions_through_the_command_line() {
+    let (targets, dbs) = targets().await;
+    for t in &targets {
+        let label = t.label;
+        let tpl = t.dir.join("conditions-template.xlsx");
+        let o = run(&["template", "conditions", tpl.to_str().unwrap()], &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        use calamine::{Reader, Xlsx, open_workbook};
+        let mut wb: Xlsx<_> = open_workbook(&tpl).unwrap();
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        let headers: Vec<String> = sheet
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                "学校标识码",
+                "学年",
+                "学段",
+                "在校生数",
+                "高于规定学历教师数",
+                "县级以上骨干教师数",
+                "体育艺术专任教师数",
+                "教学及辅助用房面积",
+                "体育运动场馆面积",
+                "教学仪器设备值",
+                "网络多媒体教室数"
+            ]
+        );
+        let o = gongjin(t, &["demo", "--scale", "district"]);
+        assert!(o.status.success(), "{label}: {}", stderr(&o));
+        // The demo's two school years are exported.
+        let before = export_csv(t, "conditions");
+        assert!(
+            before.contains("2025-2026") && before.contains("2026-2027"),
+            "{label}"
+        );
+        let schools = export_csv(t, "schools");
+        let code_of = |stage: &str| -> String {
+            schools
+                .lines()
+                .map(|l| l.split(',').collect::<Vec<_>>())
+                .find(|c| c.len() > 3 && c[3] == stage)
+                .map(|c| c[1].to_owned())
+                .unwrap()
+        };
+        let (p, j) = (code_of("小学"), code_of("初中"));
+        let header = "学校标识码,学年,学段,在校生数,高于规定学历教师数,县级以上骨干教师数,体育艺术专任教师数,教学及辅助用房面积,体育运动场馆面积,教学仪器设备值,网络多媒体教室数";
+        let good = t.dir.join("conditions-good.csv");
+        std::fs::write(
+            &good,
+            format!("{header}\n{p},2032学年,小学,500,25,6,5,2500,4000,1100000,12\n"),
+        )
+        .unwrap();
+        let o = gongjin(
+            t,
+            &["import", "conditions", good.to_str().unwrap(), "--dry-run"],
+        );
+        assert!(o.status.success(), "{label}: {}", stderr(&o));
+        assert_eq!(
+            export_csv(t, "conditions"),
+            before,
+            "{label}: a dry run writes nothing"
+        );
+        let o = gongjin(t, &["import", "conditions", good.to_str().unwrap()]);
+        assert!(o.status.success(), "{label}: {}", stderr(&o));
+        let after_good = export_csv(t, "conditions");
+        assert!(
+            after_good.contains(&format!("{p},2032-2033,小学,500,")),
+            "{label}"
+        );
+        // A bad file: every bad row reported, nothing written.
+        let bad = t.dir.join("conditions-bad.csv");
+        std::fs::write(
+            &bad,
+            format!(
+                "{header}\n{j},2033,初中,500,25,6,5,2500,4000,1100000,12\n{p},2033,初中,500,25,6,5,2500,4000,1100000,12\n{j},2033,高中,五百,25,6,5,2500,4000,1100000,12\n"
+            ),
+        )
+        .unwrap();
+        let o = gongjin(t, &["import", "conditions", bad.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{label}");
+        let err = stderr(&o);
+        for expected in ["第3行 学段", "第4行 学段", "第4行 在校生数"] {
+            assert!(
+                err.contains(expected),
+                "{label}: missing {expected} in\n{err}"
+            );
+        }
+        assert!(!err.contains("第2行 "), "row 2 is good: {err}");
+        assert!(err.contains("未写入任何数据"));
+        assert_eq!(
+            export_csv(t, "conditions"),
+            after_good,
+            "{label}: nothing written"
+        );
+        // Re-import updates.
+        std::fs::write(
+            &good,
+            format!("{header}\n{p},2032-2033,primary,520,25,6,5,2500,4000,1100000,12\n"),
+        )
+        .unwrap();
+        let o = gongjin(t, &["import", "conditions", good.to_str().unwrap()]);
+        assert!(o.status.success(), "{label}: {}", stderr(&o));
+        assert!(stdout(&o).contains("更新 1 条"), "{}", stdout(&o));
+        assert!(export_csv(t, "conditions").contains(&format!("{p},2032-2033,小学,520,")));
+    }
+    for db in dbs {
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn plan_communities_proposes_within_the_rules() {
     let (targets, dbs) = targets().await;
     for t in &targets {

@@ -11,6 +11,7 @@
 //! same at every scale for a given seed.
 
 mod communities;
+mod conditions;
 mod exchanges;
 mod names;
 mod rng;
@@ -30,6 +31,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use communities::compatible;
+pub use conditions::{CONDITION_YEARS, DemoCondition};
 pub use exchanges::DemoExchange;
 pub use students::{
     DemoCourse, DemoDelivery, DemoEvent, DemoFundMovement, DemoHelpGroup, DemoOperations,
@@ -181,6 +183,9 @@ pub struct DemoDataset {
     /// 曾都区's shared courses and resources and students' work over a school year.
     #[serde(default)]
     pub operations: DemoOperations,
+    /// 曾都区's school conditions over two school years (balance monitoring).
+    #[serde(default)]
+    pub conditions: Vec<DemoCondition>,
 }
 
 /// Counts of a dataset, computed without generating the teachers (cheap even at province scale).
@@ -507,6 +512,15 @@ pub fn generate(scale: Scale, seed: u64, progress: &mut dyn FnMut(u64, u64)) -> 
         .collect();
     let exchanges = exchanges::generate(seed, &zengdu, &teachers);
     let operations = students::generate(seed, &zengdu, &plan.schools, &teachers);
+    let zengdu_schools: Vec<&DemoSchool> = plan
+        .schools
+        .iter()
+        .filter(|s| {
+            s.region_key == ZENGDU_KEY
+                && s.fields.ownership.as_deref().unwrap_or("public") == "public"
+        })
+        .collect();
+    let conditions = conditions::generate(seed, &zengdu_schools, &teachers);
     DemoDataset {
         regions: plan.regions,
         schools: plan.schools,
@@ -516,6 +530,7 @@ pub fn generate(scale: Scale, seed: u64, progress: &mut dyn FnMut(u64, u64)) -> 
         users,
         exchanges,
         operations,
+        conditions,
     }
 }
 

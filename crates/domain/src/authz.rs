@@ -42,6 +42,10 @@ pub enum Resource {
     StudentWork,
     /// A community's hardship fund: at the community (a disbursement also at the student's school).
     HardshipFund,
+    /// Balance monitoring (优质均衡): a region's school conditions and figures. The region's bureau reads
+    /// and imports, its inspectors read; community and school roles have no access (the figures compare
+    /// schools across the whole county).
+    Balance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,12 +6,17 @@
 //! the column's Chinese header. Writing produces exports that re-import cleanly and the empty import
 //! templates. Messages come from the domain's catalogue (`gongjin_domain::i18n`).
 
+mod conditions;
 mod periods;
 mod read;
 mod rows;
 mod scores;
 mod write;
 
+pub use conditions::{
+    CONDITION_HEADERS, CONDITION_REQUIRED, ConditionFigures, ConditionRow, condition_export_row,
+    parse_balance_stage, parse_condition_rows, parse_school_year,
+};
 pub use periods::{PERIOD_HEADERS, PeriodRow, parse_period_rows, parse_periods, parse_weekday};
 pub use read::{Format, MAX_COLUMNS, MAX_ROWS, Row, SheetError, Table, read_table};
 pub use rows::{

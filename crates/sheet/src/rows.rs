@@ -202,7 +202,7 @@ impl<'a> RowCheck<'a> {
 }
 
 /// `"1200"`, `"1200.0"`, `"1,200"`, `"１２００"` are 1200; empty is `None`.
-fn parse_int(raw: &str) -> Result<Option<i64>, ()> {
+pub(crate) fn parse_int(raw: &str) -> Result<Option<i64>, ()> {
     let Some(f) = parse_float(raw)? else {
         return Ok(None);
     };
@@ -214,7 +214,7 @@ fn parse_int(raw: &str) -> Result<Option<i64>, ()> {
 }
 
 /// A finite decimal; thousands separators (`1,200.5`) and full-width digits accepted.
-fn parse_float(raw: &str) -> Result<Option<f64>, ()> {
+pub(crate) fn parse_float(raw: &str) -> Result<Option<f64>, ()> {
     let s = clean_ascii(raw);
     if s.is_empty() {
         return Ok(None);

@@ -204,6 +204,8 @@ fn escape_formula(s: &str) -> String {
 pub enum TemplateKind {
     Schools,
     Teachers,
+    /// School conditions for balance monitoring (办学条件).
+    Conditions,
 }
 
 /// One line of the 填写说明 sheet: column, required, explanation, example.
@@ -215,6 +217,47 @@ struct Help {
 
 fn choices<T: Copy>(all: &[T], zh: fn(T) -> &'static str) -> Vec<&'static str> {
     all.iter().map(|v| zh(*v)).collect()
+}
+
+fn condition_help() -> Vec<Help> {
+    let h = |header, explanation: &str, example| Help {
+        header,
+        explanation: explanation.to_owned(),
+        example,
+    };
+    vec![
+        h(
+            "学校标识码",
+            "10位数字的全国学校标识码（学校须已在系统中）",
+            "4213030001",
+        ),
+        h(
+            "学年",
+            "如 2025、2025-2026 或 2025学年（均指2025—2026学年）",
+            "2025-2026",
+        ),
+        h(
+            "学段",
+            "小学 或 初中；九年一贯制、十二年一贯制学校按小学部、初中部各填一行",
+            "小学",
+        ),
+        h("在校生数", "该学段在校生人数（整数）", "620"),
+        h(
+            "高于规定学历教师数",
+            "该学段高于规定学历的专任教师数（整数）",
+            "31",
+        ),
+        h("县级以上骨干教师数", "县级及以上骨干教师数（整数）", "7"),
+        h(
+            "体育艺术专任教师数",
+            "体育、音乐、美术专任教师数（整数）",
+            "6",
+        ),
+        h("教学及辅助用房面积", "平方米，可有小数", "3100.5"),
+        h("体育运动场馆面积", "平方米，可有小数", "5200"),
+        h("教学仪器设备值", "元，可有小数", "1350000"),
+        h("网络多媒体教室数", "间（整数）", "15"),
+    ]
 }
 
 fn school_help() -> Vec<Help> {
@@ -332,6 +375,11 @@ fn add_lists(ws: &mut Worksheet, headers: &[&str]) -> Result<(), XlsxError> {
             "骨干级别" => choices(BackboneLevel::ALL, BackboneLevel::zh),
             _ => continue,
         };
+        let list = if *header == "学段" && headers.contains(&"在校生数") {
+            vec!["小学", "初中"]
+        } else {
+            list
+        };
         let v = DataValidation::new()
             .allow_list_strings(&list)?
             .set_error_style(DataValidationErrorStyle::Warning);
@@ -353,6 +401,12 @@ pub fn template(kind: TemplateKind, format: Format) -> Result<Vec<u8>, SheetErro
             &TEACHER_HEADERS,
             &TEACHER_REQUIRED,
             teacher_help(),
+        ),
+        TemplateKind::Conditions => (
+            "办学条件",
+            &crate::CONDITION_HEADERS,
+            &crate::CONDITION_REQUIRED,
+            condition_help(),
         ),
     };
     if format == Format::Csv {

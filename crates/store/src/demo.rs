@@ -318,6 +318,28 @@ impl Store {
             }
         }
 
+        // School conditions for balance monitoring (两个学年).
+        {
+            let now = crate::now();
+            for c in &data.conditions {
+                let Some((sid, _)) = school_ids.get(&c.school_code) else {
+                    continue;
+                };
+                let f = gongjin_sheet::ConditionFigures {
+                    enrolment: c.enrolment,
+                    degree_teachers: c.degree_teachers,
+                    backbone_teachers: c.backbone_teachers,
+                    pe_art_teachers: c.pe_art_teachers,
+                    teaching_space_m2: c.teaching_space_m2,
+                    sports_space_m2: c.sports_space_m2,
+                    equipment_value_yuan: c.equipment_value_yuan,
+                    multimedia_classrooms: c.multimedia_classrooms,
+                };
+                crate::conditions::insert_condition(&mut tx, *sid, c.year, &c.stage, &f, &now)
+                    .await?;
+            }
+        }
+
         // Shared courses and resources, students' work (community operations, parts 6 and 8).
         crate::students::load_demo_operations(
             &mut tx,

@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod audit;
 pub mod calendar;
 pub mod communities;
+pub mod conditions;
 pub mod demo;
 mod demo_ops;
 pub mod error;

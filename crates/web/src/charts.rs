@@ -267,3 +267,47 @@ mod map_tests {
         assert!(svg.contains("<title>校3</title>"));
     }
 }
+/// Horizontal bars of coefficients of variation with the stage's threshold as a dashed line: a bar within the
+/// threshold is green, above it red. The axis runs to the larger of 1.0 and the largest value.
+pub fn cv_bars(rows: &[(String, f64)], threshold: f64, threshold_label: &str) -> String {
+    let row_h = 28.0;
+    let left = 230.0;
+    let width = 700.0;
+    let plot_w = width - left - 60.0;
+    let max = rows
+        .iter()
+        .map(|r| r.1)
+        .fold(1.0_f64, f64::max)
+        .max(threshold * 1.2);
+    let plot_bottom = 24.0 + row_h * rows.len().max(1) as f64;
+    let height = plot_bottom + 22.0;
+    let mut s = format!(
+        r#"<svg class="chart cv-chart" viewBox="0 0 {width} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" font-size="13">"#
+    );
+    for (i, (label, v)) in rows.iter().enumerate() {
+        let y = 22.0 + row_h * i as f64;
+        let w = plot_w * (v.max(0.0) / max);
+        let color = if *v <= threshold + 1e-12 {
+            "#52c41a"
+        } else {
+            "#f5222d"
+        };
+        s.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{}</text><rect x="{left}" y="{y:.1}" width="{w:.1}" height="18" rx="2" fill="{color}"/><text x="{:.1}" y="{:.1}" fill="#333">{:.3}</text>"##,
+            left - 8.0,
+            y + 14.0,
+            esc(label),
+            left + w + 6.0,
+            y + 14.0,
+            v
+        ));
+    }
+    let x = left + plot_w * (threshold / max);
+    s.push_str(&format!(
+        r##"<line class="cv-threshold" x1="{x:.1}" y1="14" x2="{x:.1}" y2="{plot_bottom:.1}" stroke="#fa541c" stroke-dasharray="4 3"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#fa541c">{}</text>"##,
+        plot_bottom + 16.0,
+        esc(threshold_label)
+    ));
+    s.push_str("</svg>");
+    s
+}

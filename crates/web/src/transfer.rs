@@ -20,6 +20,8 @@ pub const MAX_SHEET_BYTES: usize = 10 * 1024 * 1024;
 pub enum Kind {
     Schools,
     Teachers,
+    /// School conditions for balance monitoring (办学条件).
+    Conditions,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
         match s.trim_end_matches(".xlsx").trim_end_matches(".csv") {
             "schools" => Some(Kind::Schools),
             "teachers" => Some(Kind::Teachers),
+            "conditions" => Some(Kind::Conditions),
             _ => None,
         }
     }
@@ -34,6 +37,7 @@ impl Kind {
         match self {
             Kind::Schools => "schools",
             Kind::Teachers => "teachers",
+            Kind::Conditions => "conditions",
         }
     }
     /// The file name stem users see: 学校名单 / 教师名单.
@@ -41,6 +45,7 @@ impl Kind {
         match self {
             Kind::Schools => "学校名单",
             Kind::Teachers => "教师名单",
+            Kind::Conditions => "办学条件",
         }
     }
 }
@@ -72,6 +77,7 @@ pub fn template_response(kind: Kind, format: Format) -> Result<Response, AppErro
     let t = match kind {
         Kind::Schools => TemplateKind::Schools,
         Kind::Teachers => TemplateKind::Teachers,
+        Kind::Conditions => TemplateKind::Conditions,
     };
     let bytes = gongjin_sheet::template(t, format).map_err(|e| sheet_error(e, Locale::ZhCn))?;
     Ok(uploads::attachment(
@@ -108,6 +114,23 @@ pub async fn export_rows(
                 .map(|t| gongjin_sheet::teacher_export_row(&t.school_code, &t.fields()))
                 .collect();
             (gongjin_sheet::teacher_export_headers().to_vec(), rows)
+        }
+        Kind::Conditions => {
+            let rows = st
+                .store
+                .conditions(&visible, None)
+                .await?
+                .iter()
+                .map(|r| {
+                    gongjin_sheet::condition_export_row(
+                        &r.school_code,
+                        r.year,
+                        &r.stage,
+                        &r.figures,
+                    )
+                })
+                .collect();
+            (gongjin_sheet::CONDITION_HEADERS.to_vec(), rows)
         }
     })
 }
@@ -180,6 +203,22 @@ pub async fn import(
             let (rows, errors) = gongjin_sheet::parse_teacher_rows(&table);
             st.store
                 .import_teachers(
+                    &c.actor(),
+                    &visible,
+                    rows,
+                    errors,
+                    dry_run,
+                    &mut no_progress,
+                )
+                .await?
+        }
+        Kind::Conditions => {
+            let table =
+                gongjin_sheet::read_table(bytes, format, &gongjin_sheet::CONDITION_REQUIRED)
+                    .map_err(|e| sheet_error(e, c.locale))?;
+            let (rows, errors) = gongjin_sheet::parse_condition_rows(&table);
+            st.store
+                .import_conditions(
                     &c.actor(),
                     &visible,
                     rows,

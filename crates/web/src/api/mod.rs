@@ -20,6 +20,8 @@ pub(crate) mod users;
 // Shared courses and resources; students.
 pub(crate) mod courses;
 pub(crate) mod students;
+// Balance monitoring (优质均衡).
+pub(crate) mod balance;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -194,6 +196,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(unified_tests::get, unified_tests::delete))
         .routes(routes!(unified_tests::import_scores))
         .routes(routes!(unified_tests::export))
+        // Balance monitoring (优质均衡).
+        .routes(routes!(balance::get))
+        .routes(routes!(balance::what_if))
         .routes(routes!(misc::healthz))
         .routes(routes!(misc::openapi))
         .split_for_parts()

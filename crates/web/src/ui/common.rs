@@ -62,6 +62,8 @@ pub struct Shell {
     pub manages_users: bool,
     pub reads_audit: bool,
     pub imports: bool,
+    /// Bureau administrators and inspectors read the balance figures.
+    pub balance: bool,
 }
 
 impl Shell {
@@ -79,6 +81,7 @@ impl Shell {
             manages_users: c.principal.role == Role::BureauAdmin,
             reads_audit: region_scoped,
             imports: c.principal.role == Role::BureauAdmin,
+            balance: region_scoped,
         }
     }
     pub fn with_notice(mut self, n: Option<&str>) -> Shell {

@@ -55,6 +55,8 @@ impl ImportPage {
     fn title(&self, kind: &str) -> &'static str {
         if kind == "schools" {
             self.shell.tr.t("import.schools")
+        } else if kind == "conditions" {
+            self.shell.tr.t("balance.import_conditions")
         } else {
             self.shell.tr.t("import.teachers")
         }

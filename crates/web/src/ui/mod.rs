@@ -22,6 +22,8 @@ pub mod users;
 // Shared courses and resources; students.
 pub mod courses;
 pub mod students;
+// Balance monitoring (优质均衡).
+pub mod balance;
 
 use crate::AppState;
 use axum::Router;
@@ -64,4 +66,5 @@ pub fn router() -> Router<AppState> {
         .merge(import::router())
         .merge(courses::router())
         .merge(students::router())
+        .merge(balance::router())
 }
