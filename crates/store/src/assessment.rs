@@ -394,7 +394,10 @@ impl Store {
                 MetricKey::MemberValueAdded => {
                     self.member_value_added(community_id, &from, &to).await?
                 }
-                MetricKey::MemberBalanceImprovement => None,
+                MetricKey::MemberBalanceImprovement => {
+                    self.member_balance_improvement(community_id, com.region_id, year)
+                        .await?
+                }
             };
             if let Some((value, evidence)) = value {
                 out.push(MetricValue {
@@ -522,6 +525,59 @@ impl Store {
         ));
         Ok(Some((
             values.iter().sum::<f64>() / values.len() as f64,
+            evidence,
+        )))
+    }
+
+    /// Member schools' mean change in balance attainment from last school year to this one, in
+    /// percentage points: a part's attainment is the mean over the seven indicators of
+    /// value / threshold capped at 1. Schools without conditions in both years are left out.
+    async fn member_balance_improvement(
+        &self,
+        community_id: i64,
+        region_id: i64,
+        year: i32,
+    ) -> Result<Option<(f64, Vec<Evidence>)>> {
+        let years = self.condition_years(region_id).await?;
+        if !years.contains(&year) || !years.contains(&(year - 1)) {
+            return Ok(None);
+        }
+        let (now, before) = (
+            self.balance(region_id, year).await?,
+            self.balance(region_id, year - 1).await?,
+        );
+        let attainment = |v: &crate::conditions::BalanceView, school: i64| -> Option<f64> {
+            let parts: Vec<f64> = v
+                .stages
+                .iter()
+                .flat_map(|s| s.parts.iter())
+                .filter(|p| p.school_id == school && !p.values.is_empty())
+                .map(|p| {
+                    p.values.iter().map(|x| x.share.min(1.0)).sum::<f64>() / p.values.len() as f64
+                })
+                .collect();
+            (!parts.is_empty()).then(|| parts.iter().sum::<f64>() / parts.len() as f64)
+        };
+        let members: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT s.id, s.name FROM memberships m JOIN schools s ON s.id = m.school_id WHERE m.community_id = $1 AND m.left_on IS NULL AND m.role <> 'core'",
+        )
+        .bind(community_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut changes = vec![];
+        let mut evidence = vec![];
+        for (id, name) in members {
+            if let (Some(a), Some(b)) = (attainment(&now, id), attainment(&before, id)) {
+                let pp = (a - b) * 100.0;
+                changes.push(pp);
+                evidence.push(ev("school", id, format!("{name} {:+.1} 个百分点", pp)));
+            }
+        }
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((
+            changes.iter().sum::<f64>() / changes.len() as f64,
             evidence,
         )))
     }
