@@ -581,4 +581,157 @@ impl Store {
             evidence,
         )))
     }
+
+    /// Each member school's value added (the community's last two comparable tests in the year)
+    /// and balance improvement (percentage points since last year), where known.
+    pub async fn member_progress(
+        &self,
+        community_id: i64,
+        year: i32,
+    ) -> Result<Vec<gongjin_evaluation::MemberProgress>> {
+        let com = self.get_community(community_id).await?;
+        let (from, to) = gongjin_domain::school_year_bounds(year);
+        let va = self
+            .member_value_added(community_id, &from.to_string(), &to.to_string())
+            .await?
+            .map(|x| x.1)
+            .unwrap_or_default();
+        let bi = self
+            .member_balance_improvement(community_id, com.region_id, year)
+            .await?
+            .map(|x| x.1)
+            .unwrap_or_default();
+        let members: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT s.id, s.name FROM memberships m JOIN schools s ON s.id = m.school_id WHERE m.community_id = $1 AND m.left_on IS NULL AND m.role <> 'core' ORDER BY s.id",
+        )
+        .bind(community_id)
+        .fetch_all(&self.pool)
+        .await?;
+        // The evidence labels carry the figures: "name 增值 +0.12" and "name +1.3 个百分点".
+        let number = |e: &Evidence, cut: &str| -> Option<f64> {
+            e.label
+                .rsplit(cut)
+                .next()?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        };
+        Ok(members
+            .into_iter()
+            .map(|(id, name)| gongjin_evaluation::MemberProgress {
+                school_id: id,
+                value_added: va
+                    .iter()
+                    .find(|e| e.kind == "school" && e.id == id)
+                    .and_then(|e| number(e, "增值 ")),
+                balance_improvement: bi
+                    .iter()
+                    .find(|e| e.kind == "school" && e.id == id)
+                    .and_then(|e| number(e, &format!("{name} "))),
+                name,
+            })
+            .collect())
+    }
+
+    /// The bundled assessment (捆绑考核) of a community: its score card with the member schools'
+    /// progress weighted in as its region's standard says.
+    pub async fn bundled(
+        &self,
+        community_id: i64,
+        year: i32,
+    ) -> Result<gongjin_evaluation::BundledResult> {
+        let com = self.get_community(community_id).await?;
+        let standard = self.standard_for(com.region_id, year).await?;
+        let metrics = self
+            .community_metrics(community_id, year, &standard.metrics())
+            .await?;
+        let input = CommunityInput {
+            community_id,
+            name: com.name.clone(),
+            metrics,
+            manual: self.manual_scores(community_id, year).await?,
+        };
+        let members = self.member_progress(community_id, year).await?;
+        gongjin_evaluation::bundled_assessment(&standard, &input, &members)
+            .map_err(|e| StoreError::Config(e.to_string()))
+    }
+
+    /// Every community of a region, assessed bundled.
+    pub async fn region_bundled(
+        &self,
+        region_id: i64,
+        year: i32,
+    ) -> Result<Vec<gongjin_evaluation::BundledResult>> {
+        let path = self.place_of_region(region_id).await?.region_path;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT c.id FROM communities c JOIN regions r ON r.id = c.region_id WHERE r.path LIKE $1 ORDER BY c.id",
+        )
+        .bind(format!("{path}%"))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = vec![];
+        for id in ids {
+            out.push(self.bundled(id, year).await?);
+        }
+        Ok(out)
+    }
+
+    /// The region's development index for a school year from the preset formula: coverage,
+    /// communities passing the standard, mean bundled score, balance CVs passing, member value
+    /// added and the exchange ratio.
+    pub async fn development_index(
+        &self,
+        region_id: i64,
+        year: i32,
+    ) -> Result<gongjin_evaluation::DevelopmentIndex> {
+        let results = self.region_bundled(region_id, year).await?;
+        let mut figures = gongjin_evaluation::figures_from_bundled(&results);
+        let schools = self.coverage_schools(region_id).await?;
+        let cov = gongjin_domain::coverage::coverage(&schools, &[], crate::today());
+        figures.insert(gongjin_evaluation::COVERAGE_RATE.into(), cov.share);
+        if self.condition_years(region_id).await?.contains(&year) {
+            let b = self.balance(region_id, year).await?;
+            let all: Vec<bool> = b
+                .stages
+                .iter()
+                .flat_map(|s| s.indicators.iter().map(|i| i.pass))
+                .collect();
+            if !all.is_empty() {
+                figures.insert(
+                    gongjin_evaluation::BALANCE_CV_PASS_SHARE.into(),
+                    all.iter().filter(|p| **p).count() as f64 / all.len() as f64,
+                );
+            }
+        }
+        let vas: Vec<f64> = results
+            .iter()
+            .flat_map(|r| r.members.iter().filter_map(|m| m.value_added))
+            .collect();
+        if !vas.is_empty() {
+            figures.insert(
+                gongjin_evaluation::MEAN_VALUE_ADDED.into(),
+                vas.iter().sum::<f64>() / vas.len() as f64,
+            );
+        }
+        let path = self.place_of_region(region_id).await?.region_path;
+        let rules = self.quota_rules(region_id).await?;
+        let (qs, qt, qe) = self
+            .quota_inputs(&Visible::RegionPrefix(path), year)
+            .await?;
+        let figs = gongjin_domain::quota::compliance(&qs, &qt, &qe, &rules, "");
+        if let Some(f) = figs
+            .iter()
+            .find(|f| f.rule == "exchanged" && f.denominator > 0)
+        {
+            figures.insert(gongjin_evaluation::EXCHANGE_RATIO.into(), f.ratio);
+        }
+        gongjin_evaluation::development_index(
+            &gongjin_evaluation::IndexFormula::preset(),
+            region_id,
+            year,
+            &figures,
+        )
+        .map_err(|e| StoreError::Config(e.to_string()))
+    }
 }

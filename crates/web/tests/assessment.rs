@@ -199,6 +199,43 @@ async fn scores_come_from_the_records_behind_them() {
                 .windows(2)
                 .all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64())
         );
+        // Bundled: each community's card plus its member schools' progress.
+        let bundled = rk["bundled"].as_array().unwrap();
+        assert_eq!(bundled.len(), 6);
+        for b in bundled {
+            let own = b["card"]["percent"].as_f64().unwrap();
+            let share = b["member_share"].as_f64().unwrap();
+            let expect = (1.0 - share) * own + share * b["member_progress"].as_f64().unwrap();
+            assert!(
+                (b["score"].as_f64().unwrap() - expect).abs() < 1e-6,
+                "{label}: {b}"
+            );
+        }
+        // The development index: six components, 0–100, three years of trend.
+        let di = admin
+            .get(&format!("/api/v1/development-index?year={year}"))
+            .await;
+        assert_eq!(di.status, StatusCode::OK, "{label}: {}", di.text());
+        let di = di.json();
+        let idx = di["index"]["index"].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&idx));
+        let sum: f64 = di["index"]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["points"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (sum - idx).abs() < 1e-6,
+            "{label}: the index is the sum of its components"
+        );
+        assert_eq!(di["trend"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            lead.get(&format!("/api/v1/development-index?year={year}"))
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
         assert_eq!(
             lead.get(&format!("/api/v1/assessments/ranking?year={year}"))
                 .await

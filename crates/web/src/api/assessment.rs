@@ -59,8 +59,12 @@ pub async fn assessment(
 #[derive(Serialize, ToSchema)]
 pub struct Ranking {
     pub year: i32,
+    /// Ranked by the bundled score.
     #[schema(value_type = Vec<Object>)]
     pub entries: Vec<RankEntry>,
+    /// Each community's bundled assessment: its own score card and its member schools' progress.
+    #[schema(value_type = Vec<Object>)]
+    pub bundled: Vec<gongjin_evaluation::BundledResult>,
 }
 
 pub(crate) async fn ranking_of(
@@ -71,26 +75,64 @@ pub(crate) async fn ranking_of(
 ) -> Result<Ranking, AppError> {
     let place = st.store.place_of_region(region_id).await?;
     c.require(Action::Read, Resource::RegionSettings, &place)?;
-    let coms = st
-        .store
-        .list_communities(
-            &gongjin_store::scope::Visible::RegionPrefix(place.region_path.clone()),
-            &gongjin_store::records::ListQuery {
-                per_page: Some(200),
-                ..Default::default()
-            },
-        )
-        .await?
-        .items;
-    let mut items = vec![];
-    for com in coms {
-        let card = st.store.assess_community(com.id, year).await?;
-        items.push((com.id, com.name, card.total));
-    }
+    let bundled = st.store.region_bundled(region_id, year).await?;
     Ok(Ranking {
         year,
-        entries: gongjin_evaluation::rank(&items),
+        entries: gongjin_evaluation::rank_bundled(&bundled),
+        bundled,
     })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndexReport {
+    #[schema(value_type = Object)]
+    pub index: gongjin_evaluation::DevelopmentIndex,
+    /// The index of this and the two school years before, with the change.
+    #[schema(value_type = Vec<Object>)]
+    pub trend: Vec<gongjin_evaluation::TrendPoint>,
+}
+
+pub(crate) async fn index_of(
+    st: &AppState,
+    c: &Caller,
+    region_id: i64,
+    year: i32,
+) -> Result<IndexReport, AppError> {
+    c.require(
+        Action::Read,
+        Resource::RegionSettings,
+        &st.store.place_of_region(region_id).await?,
+    )?;
+    let mut points = vec![];
+    let mut last = None;
+    for y in year - 2..=year {
+        let i = st.store.development_index(region_id, y).await?;
+        points.push((y, i.index));
+        last = Some(i);
+    }
+    Ok(IndexReport {
+        index: last.expect("three years computed"),
+        trend: gongjin_evaluation::trend(&points),
+    })
+}
+
+/// The region's development index (0–100) with each component's points and explanation, and
+/// its trend over three school years.
+#[utoipa::path(get, path = "/api/v1/development-index", tag = "assessment", params(AssessmentQuery),
+    responses((status = 200, body = IndexReport), (status = 403, body = ErrorBody)))]
+pub async fn development_index(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(q): Query<AssessmentQuery>,
+) -> Result<Json<IndexReport>, AppError> {
+    let region = q
+        .region_id
+        .or(
+            (c.principal.scope_id > 0 && c.principal.region_prefix().is_some())
+                .then_some(c.principal.scope_id),
+        )
+        .ok_or_else(|| AppError::field("region_id", "error.required", None))?;
+    Ok(Json(index_of(&st, &c, region, year_of(q.year)).await?))
 }
 
 /// The communities of a region ranked by their total score.

@@ -189,6 +189,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(students::export_fund))
         .routes(routes!(assessment::assessment))
         .routes(routes!(assessment::ranking))
+        .routes(routes!(assessment::development_index))
         .routes(routes!(assessment::get_standard, assessment::put_standard))
         .routes(routes!(assessment::put_manual))
         .routes(routes!(unified_tests::list, unified_tests::create))

@@ -168,6 +168,9 @@ pub async fn manual(
 struct RankingPage {
     shell: Shell,
     entries: Vec<RankEntry>,
+    bundled: Vec<gongjin_evaluation::BundledResult>,
+    index: crate::api::assessment::IndexReport,
+    trend_chart: String,
     year: i32,
     years: Vec<Opt>,
     regions: Vec<Opt>,
@@ -176,6 +179,9 @@ struct RankingPage {
 impl RankingPage {
     fn num(&self, v: &f64) -> String {
         gongjin_evaluation::fmt_num(*v)
+    }
+    fn bundled_of(&self, id: &i64) -> Option<&gongjin_evaluation::BundledResult> {
+        self.bundled.iter().find(|b| b.community_id == *id)
     }
 }
 
@@ -199,9 +205,22 @@ pub async fn ranking(
             )
         })?;
     let r = ranking_of(&st, &c, region, year).await.or_page(&c)?;
+    let index = crate::api::assessment::index_of(&st, &c, region, year)
+        .await
+        .or_page(&c)?;
+    let trend_chart = crate::charts::columns(
+        &index
+            .trend
+            .iter()
+            .map(|t| (format!("{}学年", t.year), t.index.round() as i64))
+            .collect::<Vec<_>>(),
+    );
     render(&RankingPage {
         shell: Shell::new(&c, "assessment"),
         entries: r.entries,
+        bundled: r.bundled,
+        index,
+        trend_chart,
         year,
         years: year_opts(year),
         regions: region_opts(&st, &c, &region.to_string())
