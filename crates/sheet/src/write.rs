@@ -168,6 +168,15 @@ pub fn write_xlsx(
     book.save_to_buffer().map_err(write_err)
 }
 
+/// An xlsx workbook of several sheets, each like [`write_xlsx`]'s: (name, headers, rows).
+pub fn write_xlsx_sheets(sheets: &[(&str, &[&str], &[Vec<Cell>])]) -> Result<Vec<u8>, SheetError> {
+    let mut book = Workbook::new();
+    for (name, headers, rows) in sheets {
+        fill_sheet(book.add_worksheet(), name, headers, rows, &[]).map_err(write_err)?;
+    }
+    book.save_to_buffer().map_err(write_err)
+}
+
 /// A CSV file: UTF-8 with a BOM (so Excel opens Chinese correctly), CRLF line ends. Text that
 /// spreadsheet programs would run as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`,
 /// which [`crate::read_table`] removes again.
@@ -318,6 +327,11 @@ fn teacher_help() -> Vec<Help> {
             "11位手机号码或带区号的固定电话".into(),
             "13812345678",
         ),
+        h(
+            "高于规定学历",
+            "是 / 否（学历高于所在学段规定学历，可不填，不填默认为否）".into(),
+            "是",
+        ),
     ]
 }
 
@@ -330,6 +344,7 @@ fn add_lists(ws: &mut Worksheet, headers: &[&str]) -> Result<(), XlsxError> {
             "办学性质" => choices(Ownership::ALL, Ownership::zh),
             "性别" => choices(Gender::ALL, Gender::zh),
             "骨干级别" => choices(BackboneLevel::ALL, BackboneLevel::zh),
+            "高于规定学历" => vec!["是", "否"],
             _ => continue,
         };
         let v = DataValidation::new()
@@ -460,6 +475,9 @@ pub fn teacher_export_row(school_code: &str, f: &TeacherFields) -> Vec<Cell> {
             .into(),
         f.years_at_school.into(),
         f.phone.clone().into(),
+        f.degree_above_standard
+            .map(|d| if d { "是" } else { "否" })
+            .into(),
     ]
 }
 
