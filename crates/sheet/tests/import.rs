@@ -477,10 +477,16 @@ fn teachers_import_with_and_without_the_degree_column() {
     ]);
     let table = read_table(&bytes, Format::Xlsx, &TEACHER_REQUIRED).unwrap();
     let (good, bad) = parse_teacher_rows(&table);
-    let d: Vec<Option<bool>> = good.iter().map(|g| g.fields.degree_above_standard).collect();
+    let d: Vec<Option<bool>> = good
+        .iter()
+        .map(|g| g.fields.degree_above_standard)
+        .collect();
     assert_eq!(d, [Some(true), Some(false), None]);
     assert!(good[0].fields.validate().unwrap().degree_above_standard);
-    assert_eq!(summary(&bad), [(5, "高于规定学历", "error.choice", Some("博士"))]);
+    assert_eq!(
+        summary(&bad),
+        [(5, "高于规定学历", "error.choice", Some("博士"))]
+    );
 }
 
 #[test]

@@ -228,7 +228,12 @@ fn form_of(t: &Teacher) -> HashMap<String, String> {
     m.insert("status".into(), t.status.clone());
     m.insert(
         "degree_above_standard".into(),
-        if t.degree_above_standard != 0 { "1" } else { "" }.into(),
+        if t.degree_above_standard != 0 {
+            "1"
+        } else {
+            ""
+        }
+        .into(),
     );
     m
 }
