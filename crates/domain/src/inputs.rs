@@ -224,7 +224,9 @@ pub struct NewTeacher {
     pub years_at_school: i64,
     pub phone: Option<Phone>,
     pub status: TeacherStatus,
-    pub degree_above_standard: bool,
+    /// `None`: not given (a sheet without the column): a new teacher gets no, an existing one keeps
+    /// what it had.
+    pub degree_above_standard: Option<bool>,
 }
 
 /// Splits a subjects cell: `语文、数学`, `语文,数学`, `语文，数学`, `语文;数学`.
@@ -301,7 +303,7 @@ impl TeacherFields {
             years_at_school: years.unwrap(),
             phone: phone.unwrap(),
             status: status.unwrap(),
-            degree_above_standard: self.degree_above_standard.unwrap_or(false),
+            degree_above_standard: self.degree_above_standard,
         })
     }
 }

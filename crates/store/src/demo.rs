@@ -177,7 +177,7 @@ impl Store {
                     .push(", ")
                     .bind(now.clone())
                     .push(", ")
-                    .bind(i64::from(n.degree_above_standard))
+                    .bind(i64::from(n.degree_above_standard.unwrap_or(false)))
                     .push(")");
             }
             q.query().execute(&mut *tx).await?;

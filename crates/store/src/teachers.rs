@@ -232,7 +232,7 @@ pub(crate) async fn insert_teacher(
     .bind(t.phone.as_ref().map(|p| p.as_str().to_owned()))
     .bind(t.status.key())
     .bind(now)
-    .bind(i64::from(t.degree_above_standard))
+    .bind(i64::from(t.degree_above_standard.unwrap_or(false)))
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_or(e, format!("教师编号 {}", t.staff_number)))
@@ -246,7 +246,7 @@ pub(crate) async fn update_teacher_row(
 ) -> Result<()> {
     let n = sqlx::query(
         "UPDATE teachers SET staff_number = $1, region_id = $2, name = $3, gender = $4, birth_year = $5, school_id = $6, subjects = $7, title = $8, \
-         backbone_level = $9, years_at_school = $10, phone = $11, status = $12, updated_at = $13, degree_above_standard = $15 WHERE id = $14",
+         backbone_level = $9, years_at_school = $10, phone = $11, status = $12, updated_at = $13, degree_above_standard = COALESCE($15, degree_above_standard) WHERE id = $14",
     )
     .bind(t.staff_number.as_str().to_owned())
     .bind(region_id)
@@ -262,7 +262,7 @@ pub(crate) async fn update_teacher_row(
     .bind(t.status.key())
     .bind(crate::now())
     .bind(id)
-    .bind(i64::from(t.degree_above_standard))
+    .bind(t.degree_above_standard.map(i64::from))
     .execute(conn)
     .await
     .map_err(|e| StoreError::unique_or(e, format!("教师编号 {}", t.staff_number)))?
