@@ -366,7 +366,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     db,
                 },
         } => {
-            if !(2000..=2100).contains(&year) || !(time_limit > 0.0 && time_limit <= 3600.0) {
+            if !((2000..=2100).contains(&year) && time_limit > 0.0 && time_limit <= 3600.0) {
                 bail!("--year 应为 2000–2100 的学年，--time-limit 应在 0–3600 秒之间");
             }
             let store = open(&db).await?;
@@ -406,7 +406,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             bar.finish_and_clear();
             let seconds = started.elapsed().as_secs_f64();
             let sheets = rotation::sheets(&inputs, &p);
-            let parts: Vec<(&str, &[&str], &[Vec<gongjin_sheet::Cell>])> = sheets
+            let parts: Vec<gongjin_sheet::SheetPart> = sheets
                 .iter()
                 .map(|(n, h, r)| (*n, h.as_slice(), r.as_slice()))
                 .collect();

@@ -16,8 +16,8 @@ pub use rows::{
     teacher_column,
 };
 pub use write::{
-    Cell, TemplateKind, school_export_headers, school_export_row, teacher_export_headers,
-    teacher_export_row, template, write_csv, write_xlsx, write_xlsx_sheets,
+    Cell, SheetPart, TemplateKind, school_export_headers, school_export_row,
+    teacher_export_headers, teacher_export_row, template, write_csv, write_xlsx, write_xlsx_sheets,
 };
 
 /// The columns of a schools sheet, in template and export order.

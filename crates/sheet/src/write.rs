@@ -168,8 +168,11 @@ pub fn write_xlsx(
     book.save_to_buffer().map_err(write_err)
 }
 
-/// An xlsx workbook of several sheets, each like [`write_xlsx`]'s: (name, headers, rows).
-pub fn write_xlsx_sheets(sheets: &[(&str, &[&str], &[Vec<Cell>])]) -> Result<Vec<u8>, SheetError> {
+/// One sheet of [`write_xlsx_sheets`]: name, headers, rows.
+pub type SheetPart<'a> = (&'a str, &'a [&'a str], &'a [Vec<Cell>]);
+
+/// An xlsx workbook of several sheets, each like [`write_xlsx`]'s.
+pub fn write_xlsx_sheets(sheets: &[SheetPart<'_>]) -> Result<Vec<u8>, SheetError> {
     let mut book = Workbook::new();
     for (name, headers, rows) in sheets {
         fill_sheet(book.add_worksheet(), name, headers, rows, &[]).map_err(write_err)?;
