@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use gongjin_domain::i18n::Locale;
 use gongjin_sheet::{Format, TemplateKind};
 use gongjin_store::planning as plan;
+use gongjin_store::rotation;
 use gongjin_store::scope::Visible;
 use gongjin_store::{Actor, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -104,6 +105,26 @@ enum PlanCommand {
         json: bool,
         /// 方案表格 / Proposal workbook
         #[arg(long, default_value = "教共体组建方案.xlsx")]
+        out: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// 年度交流轮岗方案（硬性规则、证明的最优性差距）/ Annual teacher rotation plan (proven gap)
+    Rotation {
+        /// 区域名称或编号 / Region name or id
+        #[arg(long)]
+        region: String,
+        /// 学年（9月1日开始）/ School year starting 1 September
+        #[arg(long)]
+        year: i32,
+        /// 求解时间上限（秒）/ Time limit, seconds
+        #[arg(long, default_value_t = 10.0)]
+        time_limit: f64,
+        /// 输出 JSON 文档 / Print the JSON document
+        #[arg(long)]
+        json: bool,
+        /// 方案表格 / Proposal workbook
+        #[arg(long, default_value = "交流轮岗方案.xlsx")]
         out: PathBuf,
         #[command(flatten)]
         db: Db,
@@ -331,6 +352,113 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         .map(|s| s.name.as_str())
                         .unwrap_or("");
                     println!("  未覆盖：{name}：{}", u.explanation);
+                }
+                println!("方案明细已写入 {}", out.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan {
+            what:
+                PlanCommand::Rotation {
+                    region,
+                    year,
+                    time_limit,
+                    json,
+                    out,
+                    db,
+                },
+        } => {
+            if !((2000..=2100).contains(&year) && time_limit > 0.0 && time_limit <= 3600.0) {
+                bail!("--year 应为 2000–2100 的学年，--time-limit 应在 0–3600 秒之间");
+            }
+            let store = open(&db).await?;
+            let region = plan::region(&store, &region).await.map_err(|e| match e {
+                gongjin_store::StoreError::Conflict { key, arg } => {
+                    anyhow::anyhow!(gongjin_domain::i18n::tf(Locale::ZhCn, &key, &arg))
+                }
+                gongjin_store::StoreError::NotFound => {
+                    anyhow::anyhow!("没有编号为 {region} 的区域")
+                }
+                other => other.into(),
+            })?;
+            let inputs = store.rotation_inputs(region.id, year).await?;
+            let bar = ProgressBar::new(1000);
+            if json {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            bar.set_style(
+                ProgressStyle::with_template("{msg} [{bar:40}] {elapsed_precise}")
+                    .expect("progress template")
+                    .progress_chars("=> "),
+            );
+            bar.set_message(format!(
+                "正在求解（{} 名教师，{} 所学校）",
+                inputs.input.teachers.len(),
+                inputs.input.schools.len()
+            ));
+            let started = std::time::Instant::now();
+            let limit = std::time::Duration::from_secs_f64(time_limit);
+            let p = rotation::solve(&inputs.input, limit, &mut |f| {
+                bar.set_position((f * 1000.0) as u64)
+            })
+            .map_err(|e| match e {
+                gongjin_store::StoreError::Conflict { arg, .. } => anyhow::anyhow!(arg),
+                other => other.into(),
+            })?;
+            bar.finish_and_clear();
+            let seconds = started.elapsed().as_secs_f64();
+            let sheets = rotation::sheets(&inputs, &p);
+            let parts: Vec<gongjin_sheet::SheetPart> = sheets
+                .iter()
+                .map(|(n, h, r)| (*n, h.as_slice(), r.as_slice()))
+                .collect();
+            let bytes = gongjin_sheet::write_xlsx_sheets(&parts)
+                .map_err(|e| anyhow::anyhow!(e.message(Locale::ZhCn)))?;
+            std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rotation::json(&inputs, &p, seconds))?
+                );
+            } else {
+                let c = &p.compliance;
+                println!(
+                    "{} {}学年：教师 {} 名（符合交流条件 {} 名），学校 {} 所",
+                    inputs.region.name,
+                    year,
+                    inputs.input.teachers.len(),
+                    c.eligible_total,
+                    inputs.input.schools.len()
+                );
+                println!(
+                    "方案：交流 {} 名（{:.1}%），其中骨干 {} 名（{:.1}%）；{}",
+                    c.moved,
+                    c.moved_share * 100.0,
+                    c.backbone_moved,
+                    c.backbone_share * 100.0,
+                    c.summary
+                );
+                for cv in &p.cv {
+                    println!(
+                        "  {} {}：差异系数 {:.4} → {:.4}",
+                        cv.stage.label_zh(),
+                        cv.indicator.label_zh(),
+                        cv.before,
+                        cv.after
+                    );
+                }
+                println!(
+                    "目标值 {:.6}，下界 {:.6}，差距 {:.2}%，用时 {:.2} 秒",
+                    p.objective.total,
+                    p.lower_bound,
+                    p.gap * 100.0,
+                    seconds
+                );
+                for i in &p.infeasibilities {
+                    println!("  无法满足：{i}");
+                }
+                for n in &inputs.notes {
+                    println!("  说明：{n}");
                 }
                 println!("方案明细已写入 {}", out.display());
             }

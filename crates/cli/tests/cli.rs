@@ -526,3 +526,82 @@ async fn plan_communities_proposes_within_the_rules() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn plan_rotation_obeys_the_rules_and_reports_its_gap() {
+    let (targets, dbs) = targets().await;
+    for t in &targets {
+        let o = gongjin(t, &["demo"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = t.dir.join("rotation.xlsx");
+        let o = gongjin(
+            t,
+            &[
+                "plan",
+                "rotation",
+                "--region",
+                "曾都区",
+                "--year",
+                "2026",
+                "--time-limit",
+                "3",
+                "--json",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}: {}", t.label, stderr(&o));
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let label = t.label;
+        assert_eq!(doc["violations"], serde_json::json!([]), "{label}: {doc}");
+        let total = doc["objective"]["total"].as_f64().unwrap();
+        let bound = doc["bound"].as_f64().unwrap();
+        let gap = doc["gap"].as_f64().unwrap();
+        assert!(
+            bound <= total + 1e-9 && (0.0..=1.0).contains(&gap),
+            "{label}: {total} {bound} {gap}"
+        );
+        let moves = doc["proposal"].as_array().unwrap();
+        assert!(!moves.is_empty(), "{label}");
+        let mut seen = std::collections::HashSet::new();
+        for m in moves {
+            assert!(
+                seen.insert(m["teacher"].as_str().unwrap().to_owned()),
+                "moves once"
+            );
+            assert_ne!(m["from"], m["to"]);
+            assert!(!m["reasons"].as_array().unwrap().is_empty(), "{m}");
+        }
+        let comp = &doc["compliance"];
+        assert_eq!(comp["moved"].as_u64().unwrap() as usize, moves.len());
+        // before/after CV per stage and indicator
+        let cv = doc["cv"].as_array().unwrap();
+        assert!(cv.len() >= 2, "{label}: {cv:?}");
+        for c in cv {
+            assert!(c["before"].is_f64() && c["after"].is_f64(), "{c}");
+        }
+        assert!(doc["quotas"].as_array().is_some());
+        assert!(std::fs::metadata(&out).unwrap().len() > 0);
+        // A human summary without --json.
+        let o = gongjin(
+            t,
+            &[
+                "plan",
+                "rotation",
+                "--region",
+                "曾都区",
+                "--year",
+                "2026",
+                "--time-limit",
+                "1",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("差距"), "{}", stdout(&o));
+    }
+    for db in dbs {
+        db.finish().await;
+    }
+}

@@ -196,6 +196,19 @@ pub struct TeacherFields {
     pub phone: Option<String>,
     /// `active` (default), `on_leave`, `retired`, `left`.
     pub status: Option<String>,
+    /// 高于规定学历: holds a degree above the standard for the stage (balance indicator
+    /// `degree_teachers_per_100`). Absent means no.
+    #[serde(default)]
+    pub degree_above_standard: Option<bool>,
+}
+
+/// 是/否 (also yes/no, true/false, 1/0, Y/N, √/×); `None` when the text is none of these.
+pub fn parse_yes_no(s: &str) -> Option<bool> {
+    match clean_text(s).to_lowercase().as_str() {
+        "是" | "有" | "yes" | "y" | "true" | "1" | "√" => Some(true),
+        "否" | "无" | "no" | "n" | "false" | "0" | "×" => Some(false),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -211,6 +224,9 @@ pub struct NewTeacher {
     pub years_at_school: i64,
     pub phone: Option<Phone>,
     pub status: TeacherStatus,
+    /// `None`: not given (a sheet without the column): a new teacher gets no, an existing one keeps
+    /// what it had.
+    pub degree_above_standard: Option<bool>,
 }
 
 /// Splits a subjects cell: `语文、数学`, `语文,数学`, `语文，数学`, `语文;数学`.
@@ -287,6 +303,7 @@ impl TeacherFields {
             years_at_school: years.unwrap(),
             phone: phone.unwrap(),
             status: status.unwrap(),
+            degree_above_standard: self.degree_above_standard,
         })
     }
 }

@@ -25,8 +25,8 @@ pub use rows::{
 };
 pub use scores::{SCORE_HEADERS, SCORE_REQUIRED, ScoreSheetRow, parse_score, parse_score_rows};
 pub use write::{
-    Cell, TemplateKind, school_export_headers, school_export_row, teacher_export_headers,
-    teacher_export_row, template, write_csv, write_xlsx,
+    Cell, SheetPart, TemplateKind, school_export_headers, school_export_row,
+    teacher_export_headers, teacher_export_row, template, write_csv, write_xlsx, write_xlsx_sheets,
 };
 
 /// The columns of a schools sheet, in template and export order.
@@ -49,7 +49,7 @@ pub const SCHOOL_HEADERS: [&str; 12] = [
 pub const SCHOOL_REQUIRED: [&str; 5] = ["学校名称", "学校标识码", "所属区域", "学段", "城乡类型"];
 
 /// The columns of a teachers sheet, in template and export order.
-pub const TEACHER_HEADERS: [&str; 10] = [
+pub const TEACHER_HEADERS: [&str; 11] = [
     "教师编号",
     "姓名",
     "性别",
@@ -60,6 +60,7 @@ pub const TEACHER_HEADERS: [&str; 10] = [
     "骨干级别",
     "本校任教年限",
     "手机号码",
+    "高于规定学历",
 ];
 
 /// The columns a teachers sheet must have.

@@ -109,6 +109,7 @@ pub fn teacher_column(field: &str) -> Option<&'static str> {
         "backbone_level" => "骨干级别",
         "years_at_school" => "本校任教年限",
         "phone" => "手机号码",
+        "degree_above_standard" => "高于规定学历",
         _ => return None,
     })
 }
@@ -339,6 +340,17 @@ pub fn parse_teacher_rows(table: &Table) -> (Vec<TeacherRow>, Vec<RowError>) {
                 None
             }
         };
+        // optional column: sheets without it import as before (no)
+        let degree = match clean_text(row.get("高于规定学历")).as_str() {
+            "" => None,
+            d => match gongjin_domain::inputs::parse_yes_no(d) {
+                Some(b) => Some(b),
+                None => {
+                    c.push("高于规定学历", "error.choice", Some(d.to_owned()));
+                    None
+                }
+            },
+        };
         let fields = TeacherFields {
             staff_number: clean_ascii(row.get("教师编号")),
             name: c.text("姓名"),
@@ -351,6 +363,7 @@ pub fn parse_teacher_rows(table: &Table) -> (Vec<TeacherRow>, Vec<RowError>) {
             years_at_school: c.int("本校任教年限"),
             phone: c.optional("手机号码"),
             status: None,
+            degree_above_standard: degree,
         };
         c.validation(
             fields.validate().map(drop),

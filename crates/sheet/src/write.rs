@@ -168,6 +168,18 @@ pub fn write_xlsx(
     book.save_to_buffer().map_err(write_err)
 }
 
+/// One sheet of [`write_xlsx_sheets`]: name, headers, rows.
+pub type SheetPart<'a> = (&'a str, &'a [&'a str], &'a [Vec<Cell>]);
+
+/// An xlsx workbook of several sheets, each like [`write_xlsx`]'s.
+pub fn write_xlsx_sheets(sheets: &[SheetPart<'_>]) -> Result<Vec<u8>, SheetError> {
+    let mut book = Workbook::new();
+    for (name, headers, rows) in sheets {
+        fill_sheet(book.add_worksheet(), name, headers, rows, &[]).map_err(write_err)?;
+    }
+    book.save_to_buffer().map_err(write_err)
+}
+
 /// A CSV file: UTF-8 with a BOM (so Excel opens Chinese correctly), CRLF line ends. Text that
 /// spreadsheet programs would run as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`,
 /// which [`crate::read_table`] removes again.
@@ -361,6 +373,11 @@ fn teacher_help() -> Vec<Help> {
             "11位手机号码或带区号的固定电话".into(),
             "13812345678",
         ),
+        h(
+            "高于规定学历",
+            "是 / 否（学历高于所在学段规定学历，可不填，不填默认为否）".into(),
+            "是",
+        ),
     ]
 }
 
@@ -373,6 +390,7 @@ fn add_lists(ws: &mut Worksheet, headers: &[&str]) -> Result<(), XlsxError> {
             "办学性质" => choices(Ownership::ALL, Ownership::zh),
             "性别" => choices(Gender::ALL, Gender::zh),
             "骨干级别" => choices(BackboneLevel::ALL, BackboneLevel::zh),
+            "高于规定学历" => vec!["是", "否"],
             _ => continue,
         };
         let list = if *header == "学段" && headers.contains(&"在校生数") {
@@ -514,6 +532,9 @@ pub fn teacher_export_row(school_code: &str, f: &TeacherFields) -> Vec<Cell> {
             .into(),
         f.years_at_school.into(),
         f.phone.clone().into(),
+        f.degree_above_standard
+            .map(|d| if d { "是" } else { "否" })
+            .into(),
     ]
 }
 

@@ -438,6 +438,63 @@ fn teachers_import_with_every_problem_reported() {
 }
 
 #[test]
+fn teachers_import_with_and_without_the_degree_column() {
+    // An older sheet without 高于规定学历 imports as before: no degree above the standard.
+    let old: Vec<F> = TEACHER_HEADERS[..10].iter().map(|h| S(h)).collect();
+    let row = |staff| {
+        vec![
+            S(staff),
+            S("张三"),
+            S("男"),
+            N(1985.0),
+            S("4213030001"),
+            S("语文"),
+            Blank,
+            Blank,
+            N(6.0),
+            Blank,
+        ]
+    };
+    let bytes = xlsx(&[old, row("T1")]);
+    let table = read_table(&bytes, Format::Xlsx, &TEACHER_REQUIRED).unwrap();
+    let (good, bad) = parse_teacher_rows(&table);
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(good[0].fields.degree_above_standard, None);
+    let placed = |f: &gongjin_domain::inputs::TeacherFields| {
+        let mut f = f.clone();
+        f.school_id = 1;
+        f.validate().unwrap().degree_above_standard
+    };
+    assert_eq!(placed(&good[0].fields), None);
+    // With the column: 是 / 否 / blank, and anything else reported in its column.
+    let new: Vec<F> = TEACHER_HEADERS.iter().map(|h| S(h)).collect();
+    let with = |staff, d| {
+        let mut r = row(staff);
+        r.push(d);
+        r
+    };
+    let bytes = xlsx(&[
+        new,
+        with("T1", S("是")),
+        with("T2", S("否")),
+        with("T3", Blank),
+        with("T4", S("博士")),
+    ]);
+    let table = read_table(&bytes, Format::Xlsx, &TEACHER_REQUIRED).unwrap();
+    let (good, bad) = parse_teacher_rows(&table);
+    let d: Vec<Option<bool>> = good
+        .iter()
+        .map(|g| g.fields.degree_above_standard)
+        .collect();
+    assert_eq!(d, [Some(true), Some(false), None]);
+    assert_eq!(placed(&good[0].fields), Some(true));
+    assert_eq!(
+        summary(&bad),
+        [(5, "高于规定学历", "error.choice", Some("博士"))]
+    );
+}
+
+#[test]
 fn a_cell_in_the_far_corner_does_not_blow_up_memory() {
     // A sheet whose used range is A1:XFD1048576 would be 17 billion cells if read densely.
     let mut book = Workbook::new();

@@ -36,6 +36,7 @@ fn teacher(staff: &str, phone: Option<&str>) -> TeacherFields {
         years_at_school: Some(0),
         phone: phone.map(Into::into),
         status: None,
+        degree_above_standard: Some(true),
     }
 }
 

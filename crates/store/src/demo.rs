@@ -135,7 +135,7 @@ impl Store {
         progress.phase("teachers", data.teachers.len() as u64);
         for chunk in data.teachers.chunks(1000) {
             let mut q = crate::sql::Sql::new(
-                "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at) VALUES ",
+                "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at, degree_above_standard) VALUES ",
             );
             let now = crate::now();
             for (i, t) in chunk.iter().enumerate() {
@@ -176,6 +176,8 @@ impl Store {
                     .bind(now.clone())
                     .push(", ")
                     .bind(now.clone())
+                    .push(", ")
+                    .bind(i64::from(n.degree_above_standard.unwrap_or(false)))
                     .push(")");
             }
             q.query().execute(&mut *tx).await?;

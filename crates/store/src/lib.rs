@@ -21,6 +21,7 @@ pub mod mentorships;
 pub mod planning;
 pub mod records;
 pub mod regions;
+pub mod rotation;
 pub mod schools;
 pub mod scope;
 pub mod sql;

@@ -145,6 +145,8 @@ pub struct Teacher {
     /// Full number on a detail; lists mask it (`138****5678`).
     pub phone: Option<String>,
     pub status: String,
+    /// 高于规定学历: 1 yes, 0 no.
+    pub degree_above_standard: i64,
 }
 
 impl Teacher {
@@ -161,6 +163,7 @@ impl Teacher {
             years_at_school: Some(self.years_at_school),
             phone: self.phone.clone(),
             status: Some(self.status.clone()),
+            degree_above_standard: Some(self.degree_above_standard != 0),
         }
     }
     pub fn mask_phone(mut self) -> Teacher {

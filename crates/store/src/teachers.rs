@@ -11,7 +11,7 @@ use sqlx::AnyConnection;
 const FROM: &str = " FROM teachers t JOIN schools s ON s.id = t.school_id JOIN regions r ON r.id = s.region_id \
     LEFT JOIN memberships m ON m.school_id = s.id AND m.left_on IS NULL WHERE 1 = 1";
 const COLUMNS: &str = "SELECT t.id, t.staff_number, t.region_id, t.name, t.gender, t.birth_year, t.school_id, s.name AS school_name, s.code AS school_code, \
-    t.subjects, t.title, t.backbone_level, t.years_at_school, t.phone, t.status";
+    t.subjects, t.title, t.backbone_level, t.years_at_school, t.phone, t.status, t.degree_above_standard";
 
 /// Teacher-specific filters on top of [`ListQuery`].
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -216,8 +216,8 @@ pub(crate) async fn insert_teacher(
 ) -> Result<i64> {
     let now = crate::now();
     sqlx::query_scalar(
-        "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+        "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at, degree_above_standard) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
     )
     .bind(t.staff_number.as_str().to_owned())
     .bind(region_id)
@@ -232,6 +232,7 @@ pub(crate) async fn insert_teacher(
     .bind(t.phone.as_ref().map(|p| p.as_str().to_owned()))
     .bind(t.status.key())
     .bind(now)
+    .bind(i64::from(t.degree_above_standard.unwrap_or(false)))
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_or(e, format!("教师编号 {}", t.staff_number)))
@@ -245,7 +246,7 @@ pub(crate) async fn update_teacher_row(
 ) -> Result<()> {
     let n = sqlx::query(
         "UPDATE teachers SET staff_number = $1, region_id = $2, name = $3, gender = $4, birth_year = $5, school_id = $6, subjects = $7, title = $8, \
-         backbone_level = $9, years_at_school = $10, phone = $11, status = $12, updated_at = $13 WHERE id = $14",
+         backbone_level = $9, years_at_school = $10, phone = $11, status = $12, updated_at = $13, degree_above_standard = COALESCE($15, degree_above_standard) WHERE id = $14",
     )
     .bind(t.staff_number.as_str().to_owned())
     .bind(region_id)
@@ -261,6 +262,7 @@ pub(crate) async fn update_teacher_row(
     .bind(t.status.key())
     .bind(crate::now())
     .bind(id)
+    .bind(t.degree_above_standard.map(i64::from))
     .execute(conn)
     .await
     .map_err(|e| StoreError::unique_or(e, format!("教师编号 {}", t.staff_number)))?

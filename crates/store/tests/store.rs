@@ -308,6 +308,33 @@ async fn teachers_unique_per_region() {
 }
 
 #[tokio::test]
+async fn the_degree_flag_is_kept_when_a_sheet_does_not_say() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let f = fixture(s).await;
+        let mut n = teacher("ZD0101", f.core);
+        n.degree_above_standard = Some(true);
+        let t = s.create_teacher(&actor(), &n).await.unwrap();
+        assert_eq!(t.degree_above_standard, 1, "{}", db.label);
+        // A sheet without the 高于规定学历 column (None) leaves it as it was.
+        let mut n2 = teacher("ZD0101", f.core);
+        n2.degree_above_standard = None;
+        let t = s.update_teacher(&actor(), t.id, &n2).await.unwrap();
+        assert_eq!(t.degree_above_standard, 1, "{}", db.label);
+        n2.degree_above_standard = Some(false);
+        let t = s.update_teacher(&actor(), t.id, &n2).await.unwrap();
+        assert_eq!(t.degree_above_standard, 0, "{}", db.label);
+        // A new teacher from such a sheet has no degree above the standard.
+        let t = s
+            .create_teacher(&actor(), &teacher("ZD0102", f.core))
+            .await
+            .unwrap();
+        assert_eq!(t.degree_above_standard, 0, "{}", db.label);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn a_school_is_in_one_community_at_a_time_and_history_is_kept() {
     for db in testing::all().await {
         let s = &db.store;

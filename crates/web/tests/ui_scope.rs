@@ -138,6 +138,7 @@ async fn no_page_reaches_outside_the_callers_scope() {
             format!("/exchanges/{ex}/edit"),
             format!("/quotas?region_id={region}"),
             format!("/plan/communities?region_id={region}"),
+            format!("/plan/rotation?region_id={region}&year=2026&time_limit=1"),
             format!("/schools/{school}"),
             format!("/schools/{school}/edit"),
             format!("/teachers/{teacher}"),
@@ -263,6 +264,14 @@ async fn no_page_reaches_outside_the_callers_scope() {
             (
                 format!("/exchanges/{ex}/feedback"),
                 vec![("author_role", "host".into()), ("rating", "good".into())],
+            ),
+            (
+                "/plan/rotation/accept".into(),
+                vec![
+                    ("region_id", s(region)),
+                    ("year", "2026".into()),
+                    ("move", format!("{teacher}:{school2}:1")),
+                ],
             ),
             (
                 "/plan/communities/accept".into(),

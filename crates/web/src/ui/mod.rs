@@ -13,6 +13,7 @@ pub mod meetings;
 pub mod mentorships;
 pub mod pages;
 pub mod planning;
+pub mod rotation;
 pub mod schools;
 pub mod support;
 pub mod sync_lessons;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(exchanges::router())
         .merge(planning::router())
+        .merge(rotation::router())
         .merge(meetings::router())
         .merge(activities::router())
         .merge(unified_tests::router())

@@ -226,6 +226,15 @@ fn form_of(t: &Teacher) -> HashMap<String, String> {
     m.insert("years_at_school".into(), t.years_at_school.to_string());
     m.insert("phone".into(), t.phone.clone().unwrap_or_default());
     m.insert("status".into(), t.status.clone());
+    m.insert(
+        "degree_above_standard".into(),
+        if t.degree_above_standard != 0 {
+            "1"
+        } else {
+            ""
+        }
+        .into(),
+    );
     m
 }
 
@@ -308,6 +317,10 @@ fn fields_from(f: &HashMap<String, String>) -> Result<TeacherFields, AppError> {
         years_at_school: years,
         phone: opt_text(f, "phone"),
         status: opt_text(f, "status"),
+        degree_above_standard: Some(
+            f.get("degree_above_standard")
+                .is_some_and(|v| matches!(v.as_str(), "1" | "on" | "true")),
+        ),
     };
     // Validate here too, so every field's problem shows at once.
     tf.validate().map_err(AppError::validation)?;
