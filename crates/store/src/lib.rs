@@ -19,6 +19,7 @@ pub mod import;
 pub mod meetings;
 pub mod mentorships;
 pub mod planning;
+pub mod projects;
 pub mod records;
 pub mod regions;
 pub mod rotation;
@@ -108,7 +109,17 @@ impl Store {
             }),
             Backend::Postgres => options.max_connections(16),
         };
-        let pool = options.connect(url).await?;
+        // PostgreSQL through the Any driver: a prepared statement keeps the parameter formats of
+        // its first use, so a statement first run with a NULL where a number goes later fails
+        // ("incorrect binary data format"). Statements are therefore not cached on PostgreSQL.
+        let url = match backend {
+            Backend::Postgres if !url.contains("statement-cache-capacity") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}statement-cache-capacity=0")
+            }
+            _ => url.to_owned(),
+        };
+        let pool = options.connect(&url).await?;
         let store = Store { pool, backend };
         store.migrate().await?;
         Ok(store)

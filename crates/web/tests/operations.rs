@@ -496,6 +496,19 @@ async fn calendar_feeds_sync_lessons_support_free_time_and_dashboard() {
                 .any(|x| x["source"] == "activity" && x["record_id"] == act),
             "{label}"
         );
+        let x = lead
+            .get(&format!(
+                "/api/v1/calendar/export?community_id={}&from={}&to={}",
+                i.community,
+                today,
+                today + chrono::Duration::days(10)
+            ))
+            .await;
+        assert_eq!(x.status, StatusCode::OK);
+        assert!(
+            sheet_has(&x.bytes, "事项", "《观潮》"),
+            "{label}: the calendar exports"
+        );
         // The teacher's own calendar has the lesson they teach.
         let mine = teacher
             .get(&format!(

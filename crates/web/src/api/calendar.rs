@@ -620,3 +620,52 @@ pub async fn periods_template(_c: Caller) -> Result<Response, AppError> {
         "任课节次模板.xlsx",
     ))
 }
+
+/// A calendar's items as Excel (same subject and dates as `GET /api/v1/calendar`).
+#[utoipa::path(get, path = "/api/v1/calendar/export", tag = "calendar", params(CalendarQuery),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 403, body = ErrorBody)))]
+pub async fn export(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(q): Query<CalendarQuery>,
+) -> Result<Response, AppError> {
+    let cal = load(&st, &c.principal, &q).await?;
+    use gongjin_sheet::Cell;
+    let kind = |s: &str| {
+        match s {
+            "activity" => "教研活动",
+            "sync_lesson" => "同步课堂",
+            "meeting" => "联席会议",
+            "decision_due" => "决定事项到期",
+            "exchange_start" => "交流开始",
+            "exchange_end" => "交流结束",
+            "mentorship_task_due" => "师徒任务到期",
+            other => other,
+        }
+        .to_owned()
+    };
+    let rows: Vec<Vec<Cell>> = cal
+        .items
+        .iter()
+        .map(|i| {
+            vec![
+                Cell::Text(i.date.clone()),
+                Cell::Text(i.start_time.clone().unwrap_or_default()),
+                Cell::Text(kind(&i.source)),
+                Cell::Text(i.title.clone()),
+                Cell::Text(i.place.clone()),
+            ]
+        })
+        .collect();
+    let bytes = gongjin_sheet::write_xlsx(
+        "日程",
+        &["日期", "时间", "类别", "事项", "地点/相关人"],
+        &rows,
+    )
+    .map_err(|e| AppError::bad_request(e.message(c.locale)))?;
+    Ok(crate::uploads::attachment(
+        bytes,
+        gongjin_sheet::Format::Xlsx.content_type(),
+        &format!("日程_{}_{}.xlsx", cal.name, cal.from),
+    ))
+}

@@ -10,6 +10,7 @@ pub(crate) mod exchanges;
 pub(crate) mod meetings;
 pub(crate) mod mentorships;
 pub(crate) mod misc;
+pub(crate) mod projects;
 pub(crate) mod regions;
 pub(crate) mod schools;
 pub(crate) mod support;
@@ -145,6 +146,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(support::export))
         .routes(routes!(support::move_order))
         .routes(routes!(calendar::calendar))
+        .routes(routes!(calendar::export))
         .routes(routes!(calendar::list_feeds, calendar::create_feed))
         .routes(routes!(calendar::revoke_feed))
         .routes(routes!(calendar::get_periods, calendar::put_periods))
@@ -200,6 +202,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         // Balance monitoring (优质均衡).
         .routes(routes!(balance::get))
         .routes(routes!(balance::what_if))
+        .routes(routes!(projects::list, projects::create))
+        .routes(routes!(projects::get, projects::patch))
+        .routes(routes!(projects::move_project))
         .routes(routes!(misc::healthz))
         .routes(routes!(misc::openapi))
         .split_for_parts()

@@ -13,6 +13,7 @@ pub mod meetings;
 pub mod mentorships;
 pub mod pages;
 pub mod planning;
+pub mod projects;
 pub mod rotation;
 pub mod schools;
 pub mod support;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(rotation::router())
         .merge(meetings::router())
         .merge(activities::router())
+        .merge(projects::router())
         .merge(unified_tests::router())
         .merge(assessment::router())
         .merge(calendar::router())
