@@ -574,3 +574,87 @@ impl Store {
         Ok(q.query_as().fetch_all(&self.pool).await?)
     }
 }
+
+/// A school's figures for a school year (its dashboard on the school page).
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct SchoolFigures {
+    /// Activities hosted or joined, per month (`YYYY-MM`, count).
+    pub activities_by_month: Vec<(String, i64)>,
+    pub exchanges_out: i64,
+    pub exchanges_in: i64,
+    pub exchange_hours: f64,
+    /// Synchronous lessons taught or received (held).
+    pub sync_lessons: i64,
+    /// The latest unified test with this school's and everyone's mean.
+    pub latest_test: Option<(String, f64, f64)>,
+}
+
+impl Store {
+    pub async fn school_figures(&self, school_id: i64, year: i32) -> Result<SchoolFigures> {
+        let (from, to) = gongjin_domain::school_year_bounds(year);
+        let (from, to) = (from.to_string(), to.to_string());
+        let activities_by_month: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT SUBSTR(held_on, 1, 7) AS m, COUNT(*) FROM activities a WHERE a.status <> 'cancelled' AND a.held_on >= $2 AND a.held_on <= $3 \
+             AND (a.host_school_id = $1 OR a.id IN (SELECT activity_id FROM activity_schools WHERE school_id = $1)) GROUP BY SUBSTR(held_on, 1, 7) ORDER BY m",
+        )
+        .bind(school_id)
+        .bind(from.clone())
+        .bind(to.clone())
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |sql: &'static str| {
+            let (from, to) = (from.clone(), to.clone());
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .bind(school_id)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_one(&self.pool)
+                    .await
+            }
+        };
+        let exchanges_out = count("SELECT COUNT(*) FROM exchanges WHERE from_school_id = $1 AND status <> 'cancelled' AND start_on <= $3 AND end_on >= $2").await?;
+        let exchanges_in = count("SELECT COUNT(*) FROM exchanges WHERE to_school_id = $1 AND status <> 'cancelled' AND start_on <= $3 AND end_on >= $2").await?;
+        let sync_lessons = count(
+            "SELECT COUNT(*) FROM sync_lessons l WHERE l.status = 'done' AND l.held_on >= $2 AND l.held_on <= $3 \
+             AND (l.host_school_id = $1 OR l.id IN (SELECT sync_lesson_id FROM sync_lesson_receivers WHERE school_id = $1))",
+        )
+        .await?;
+        let exchange_hours: f64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(h.hours), 0.0) FROM exchange_hours h JOIN exchanges e ON e.id = h.exchange_id \
+             WHERE (e.from_school_id = $1 OR e.to_school_id = $1) AND h.on_date >= $2 AND h.on_date <= $3",
+        )
+        .bind(school_id)
+        .bind(from.clone())
+        .bind(to.clone())
+        .fetch_one(&self.pool)
+        .await?;
+        let latest: Option<(i64, String)> = sqlx::query_as(
+            "SELECT t.id, t.title FROM unified_tests t WHERE t.id IN (SELECT test_id FROM test_scores WHERE school_id = $1) ORDER BY t.held_on DESC, t.id DESC LIMIT 1",
+        )
+        .bind(school_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let latest_test = match latest {
+            Some((tid, title)) => {
+                let (mine, all): (Option<f64>, Option<f64>) = sqlx::query_as(
+                    "SELECT (SELECT AVG(score) FROM test_scores WHERE test_id = $1 AND school_id = $2), (SELECT AVG(score) FROM test_scores WHERE test_id = $1)",
+                )
+                .bind(tid)
+                .bind(school_id)
+                .fetch_one(&self.pool)
+                .await?;
+                mine.zip(all).map(|(m, a)| (title, m, a))
+            }
+            None => None,
+        };
+        Ok(SchoolFigures {
+            activities_by_month,
+            exchanges_out,
+            exchanges_in,
+            exchange_hours,
+            sync_lessons,
+            latest_test,
+        })
+    }
+}

@@ -42,6 +42,8 @@ pub fn evidence_url(e: &Evidence) -> String {
 struct AssessmentPage {
     shell: Shell,
     card: ScoreCard,
+    /// Score by dimension against its maximum (SVG).
+    chart: String,
     communities: Vec<Opt>,
     years: Vec<Opt>,
     can_review: bool,
@@ -89,8 +91,25 @@ async fn render_page(
         Resource::RegionSettings,
         &st.store.place_of_community(id).await.or_page(c)?,
     );
+    let chart = crate::charts::coverage_bars(
+        &card
+            .dimensions
+            .iter()
+            .map(|d| crate::charts::Bar {
+                label: d.name.clone(),
+                value: if d.max > 0.0 { d.score / d.max } else { 0.0 },
+                caption: format!(
+                    "{} / {}",
+                    gongjin_evaluation::fmt_num(d.score),
+                    gongjin_evaluation::fmt_num(d.max)
+                ),
+            })
+            .collect::<Vec<_>>(),
+        &[(0.6, "60%".into())],
+    );
     render(&AssessmentPage {
         shell: Shell::new(c, "assessment"),
+        chart,
         communities: super::activities::community_opts(st, c, Some(id))
             .await
             .or_page(c)?,

@@ -82,6 +82,9 @@ struct DetailPage {
     memberships: Vec<Membership>,
     can_edit: bool,
     can_delete: bool,
+    figures: gongjin_store::calendar::SchoolFigures,
+    month_chart: String,
+    year_label: String,
 }
 
 pub async fn detail(
@@ -95,8 +98,14 @@ pub async fn detail(
         .or_page(&c)?;
     let s = st.store.get_school(id).await.or_page(&c)?;
     let memberships = st.store.school_memberships(id).await.or_page(&c)?;
+    let year = gongjin_domain::school_year_of(gongjin_store::today());
+    let figures = st.store.school_figures(id, year).await.or_page(&c)?;
+    let month_chart = crate::charts::columns(&figures.activities_by_month);
     render(&DetailPage {
         shell: Shell::new(&c, "schools").with_notice(raw.get("notice").map(String::as_str)),
+        figures,
+        month_chart,
+        year_label: format!("{}–{}", year, year + 1),
         can_edit: c.may(Action::Write, Resource::School, &place),
         can_delete: c.may(Action::Write, Resource::Membership, &place),
         s,
