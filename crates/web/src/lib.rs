@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod charts;
 pub mod error;
+pub mod report;
 pub mod transfer;
 pub mod ui;
 pub mod uploads;

@@ -669,3 +669,28 @@ pub async fn export(
         &format!("日程_{}_{}.xlsx", cal.name, cal.from),
     ))
 }
+
+/// The term report package: Word documents (work plan and activity schedule with photos,
+/// pairing lists and reflections, the work summary with its figures, the exchange teachers'
+/// feedback forms) and xlsx tables, as one zip.
+#[utoipa::path(get, path = "/api/v1/communities/{id}/term-report", tag = "calendar", params(("id" = i64, Path), DashboardQuery),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 403, body = ErrorBody)))]
+pub async fn term_report(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, AppError> {
+    c.require(
+        Action::Read,
+        Resource::Community,
+        &st.store.place_of_community(id).await?,
+    )?;
+    let now = Term::of(gongjin_store::today());
+    let term = Term {
+        year: q.year.unwrap_or(now.year),
+        half: q.term.filter(|h| *h == 1 || *h == 2).unwrap_or(now.half),
+    };
+    let (name, bytes) = crate::report::term_package(&st, id, term).await?;
+    Ok(crate::uploads::attachment(bytes, "application/zip", &name))
+}

@@ -154,6 +154,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(calendar::import_periods))
         .routes(routes!(calendar::periods_template))
         .routes(routes!(calendar::dashboard))
+        .routes(routes!(calendar::term_report))
         // Shared courses and resources; students (community operations, parts 6 and 8).
         .routes(routes!(courses::list, courses::create))
         .routes(routes!(courses::totals))
