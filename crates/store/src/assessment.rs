@@ -18,6 +18,23 @@ fn ev(kind: &str, id: i64, label: impl Into<String>) -> Evidence {
     }
 }
 
+/// A member-school figure: the mean over the member schools, the evidence, and each school's value.
+struct MemberFigure {
+    mean: f64,
+    evidence: Vec<Evidence>,
+    per_school: Vec<(i64, f64)>,
+}
+
+impl MemberFigure {
+    fn of(per_school: Vec<(i64, f64)>, evidence: Vec<Evidence>) -> MemberFigure {
+        MemberFigure {
+            mean: per_school.iter().map(|x| x.1).sum::<f64>() / per_school.len().max(1) as f64,
+            evidence,
+            per_school,
+        }
+    }
+}
+
 fn ratio(n: usize, d: usize) -> f64 {
     if d == 0 { 0.0 } else { n as f64 / d as f64 }
 }
@@ -391,13 +408,14 @@ impl Store {
                             .collect(),
                     ))
                 }
-                MetricKey::MemberValueAdded => {
-                    self.member_value_added(community_id, &from, &to).await?
-                }
-                MetricKey::MemberBalanceImprovement => {
-                    self.member_balance_improvement(community_id, com.region_id, year)
-                        .await?
-                }
+                MetricKey::MemberValueAdded => self
+                    .member_value_added(community_id, &from, &to)
+                    .await?
+                    .map(|f| (f.mean, f.evidence)),
+                MetricKey::MemberBalanceImprovement => self
+                    .member_balance_improvement(community_id, com.region_id, year)
+                    .await?
+                    .map(|f| (f.mean, f.evidence)),
             };
             if let Some((value, evidence)) = value {
                 out.push(MetricValue {
@@ -458,7 +476,7 @@ impl Store {
         community_id: i64,
         from: &str,
         to: &str,
-    ) -> Result<Option<(f64, Vec<Evidence>)>> {
+    ) -> Result<Option<MemberFigure>> {
         let tests: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT id, subject, grade FROM unified_tests WHERE community_id = $1 AND held_on >= $2 AND held_on <= $3 ORDER BY held_on DESC, id DESC",
         )
@@ -507,7 +525,7 @@ impl Store {
             if let Some((id, name, role)) = members.iter().find(|m| m.0 == g.id)
                 && role != "core"
             {
-                values.push(g.value_added);
+                values.push((*id, g.value_added));
                 evidence.push(ev(
                     "school",
                     *id,
@@ -523,10 +541,7 @@ impl Store {
             lt.id,
             format!("{} ← {}", lt.title, et.title),
         ));
-        Ok(Some((
-            values.iter().sum::<f64>() / values.len() as f64,
-            evidence,
-        )))
+        Ok(Some(MemberFigure::of(values, evidence)))
     }
 
     /// Member schools' mean change in balance attainment from last school year to this one, in
@@ -537,7 +552,7 @@ impl Store {
         community_id: i64,
         region_id: i64,
         year: i32,
-    ) -> Result<Option<(f64, Vec<Evidence>)>> {
+    ) -> Result<Option<MemberFigure>> {
         let years = self.condition_years(region_id).await?;
         if !years.contains(&year) || !years.contains(&(year - 1)) {
             return Ok(None);
@@ -569,17 +584,14 @@ impl Store {
         for (id, name) in members {
             if let (Some(a), Some(b)) = (attainment(&now, id), attainment(&before, id)) {
                 let pp = (a - b) * 100.0;
-                changes.push(pp);
+                changes.push((id, pp));
                 evidence.push(ev("school", id, format!("{name} {:+.1} 个百分点", pp)));
             }
         }
         if changes.is_empty() {
             return Ok(None);
         }
-        Ok(Some((
-            changes.iter().sum::<f64>() / changes.len() as f64,
-            evidence,
-        )))
+        Ok(Some(MemberFigure::of(changes, evidence)))
     }
 
     /// Each member school's value added (the community's last two comparable tests in the year)
@@ -594,12 +606,12 @@ impl Store {
         let va = self
             .member_value_added(community_id, &from.to_string(), &to.to_string())
             .await?
-            .map(|x| x.1)
+            .map(|f| f.per_school)
             .unwrap_or_default();
         let bi = self
             .member_balance_improvement(community_id, com.region_id, year)
             .await?
-            .map(|x| x.1)
+            .map(|f| f.per_school)
             .unwrap_or_default();
         let members: Vec<(i64, String)> = sqlx::query_as(
             "SELECT s.id, s.name FROM memberships m JOIN schools s ON s.id = m.school_id WHERE m.community_id = $1 AND m.left_on IS NULL AND m.role <> 'core' ORDER BY s.id",
@@ -607,28 +619,13 @@ impl Store {
         .bind(community_id)
         .fetch_all(&self.pool)
         .await?;
-        // The evidence labels carry the figures: "name 增值 +0.12" and "name +1.3 个百分点".
-        let number = |e: &Evidence, cut: &str| -> Option<f64> {
-            e.label
-                .rsplit(cut)
-                .next()?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()
-        };
+        let of = |v: &[(i64, f64)], id: i64| v.iter().find(|x| x.0 == id).map(|x| x.1);
         Ok(members
             .into_iter()
             .map(|(id, name)| gongjin_evaluation::MemberProgress {
                 school_id: id,
-                value_added: va
-                    .iter()
-                    .find(|e| e.kind == "school" && e.id == id)
-                    .and_then(|e| number(e, "增值 ")),
-                balance_improvement: bi
-                    .iter()
-                    .find(|e| e.kind == "school" && e.id == id)
-                    .and_then(|e| number(e, &format!("{name} "))),
+                value_added: of(&va, id),
+                balance_improvement: of(&bi, id),
                 name,
             })
             .collect())
