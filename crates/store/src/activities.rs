@@ -221,7 +221,7 @@ impl Store {
         name_en: &str,
     ) -> Result<ActivityKind> {
         let path = self.place_of_region(region_id).await?.region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO activity_kinds (region_id, key, name_zh, name_en, active, sort) VALUES ($1, $2, $3, $4, 1, 1000) RETURNING id",
         )
@@ -436,7 +436,7 @@ impl Store {
 
     pub async fn create_activity(&self, actor: &Actor, a: &NewActivity) -> Result<ActivityDetail> {
         let path = self.check_activity(a).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = Self::insert_activity(&mut tx, a, a.held_on, None).await?;
         audit::record(
             &mut tx,
@@ -461,7 +461,7 @@ impl Store {
     pub async fn create_series(&self, actor: &Actor, s: &NewSeries) -> Result<(i64, usize)> {
         let a = &s.activity;
         let path = self.check_activity(a).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let series_id: i64 = sqlx::query_scalar(
             "INSERT INTO activity_series (community_id, title, kind, weekday, start_time, first_date, last_date, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -504,7 +504,7 @@ impl Store {
     ) -> Result<ActivityDetail> {
         let before = self.get_activity(id).await?;
         let path = self.check_activity(a).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE activities SET kind = $1, title = $2, organiser_school_id = $3, organiser_studio = $4, host_school_id = $5, held_on = $6, start_time = $7, duration_minutes = $8, mode = $9, subject = $10, student_count = $11, summary = $12, stage_before = $13, stage_during = $14, stage_after = $15, status = $16, updated_at = $17 WHERE id = $18",
         )
@@ -555,7 +555,7 @@ impl Store {
             .place_of_community(before.activity.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE support_orders SET activity_id = NULL, status = 'cancelled' WHERE activity_id = $1 AND status = 'scheduled'")
             .bind(id)
             .execute(&mut *tx)
@@ -614,7 +614,7 @@ impl Store {
             .place_of_community(a.activity.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO activity_files (activity_id, original_name, stored_name, content_type, size_bytes, is_photo, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -663,7 +663,7 @@ impl Store {
             .place_of_community(a.activity.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM activity_files WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -717,7 +717,7 @@ impl Store {
             .place_of_community(a.activity.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let existing: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM activity_reflections WHERE activity_id = $1 AND teacher_id = $2",
         )

@@ -62,7 +62,7 @@ impl Store {
     /// Saves a new version of a region's standard for a year (validated by the caller).
     pub async fn save_standard(&self, actor: &Actor, s: &Standard) -> Result<Standard> {
         let path = self.place_of_region(s.region_id).await?.region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let version: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM standards WHERE region_id = $1 AND year = $2",
         )
@@ -109,7 +109,7 @@ impl Store {
         m: &ManualScore,
     ) -> Result<()> {
         let path = self.place_of_community(community_id).await?.region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "DELETE FROM manual_scores WHERE community_id = $1 AND year = $2 AND indicator = $3",
         )

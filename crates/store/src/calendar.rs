@@ -168,7 +168,7 @@ impl Store {
         region_path: &str,
     ) -> Result<(CalendarFeed, String)> {
         let (token, hash) = new_token();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO calendar_feeds (user_id, subject_kind, subject_id, token_hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, NULL) RETURNING id",
         )
@@ -222,7 +222,7 @@ impl Store {
         id: i64,
         region_path: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE calendar_feeds SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
@@ -284,7 +284,7 @@ impl Store {
     ) -> Result<Vec<Slot>> {
         let place = self.place_of_teacher(teacher_id).await?;
         let before = self.teacher_periods(teacher_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM teacher_periods WHERE teacher_id = $1")
             .bind(teacher_id)
             .execute(&mut *tx)
@@ -500,7 +500,7 @@ impl Store {
         }
         let first = *by_teacher.keys().next().unwrap_or(&0);
         let path = self.place_of_teacher(first).await?.region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (t, slots) in &mut by_teacher {
             slots.sort();
             slots.dedup();

@@ -119,7 +119,7 @@ impl Store {
 
     /// Creates a community; its core school joins it as `core` with the community's batch.
     pub async fn create_community(&self, actor: &Actor, c: &NewCommunity) -> Result<Community> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (region_id, path) = crate::teachers::school_region(&mut tx, c.core_school_id).await?;
         ensure_free(&mut tx, c.core_school_id).await?;
         let now = crate::now();
@@ -176,7 +176,7 @@ impl Store {
         c: &NewCommunity,
     ) -> Result<Community> {
         let before = self.get_community(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if c.core_school_id != before.core_school_id {
             // The new core must be free or already a member here; the old core stays as a member.
             let current: Option<i64> = sqlx::query_scalar(
@@ -263,7 +263,7 @@ impl Store {
                 format!("{} 所成员校", before.members.len() - 1),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for table in ["council_seats", "documents", "memberships"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE community_id = $1"
@@ -304,7 +304,7 @@ impl Store {
         m: &NewMember,
     ) -> Result<Membership> {
         let community = self.get_community(community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (school_region, _) = crate::teachers::school_region(&mut tx, m.school_id).await?;
         let community_path = crate::schools::region_path(&mut tx, community.region_id).await?;
         let school_path = crate::schools::region_path(&mut tx, school_region).await?;
@@ -354,7 +354,7 @@ impl Store {
         if community.core_school_id == school_id {
             return Err(StoreError::conflict("error.school_is_core", ""));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE memberships SET left_on = $1 WHERE community_id = $2 AND school_id = $3 AND left_on IS NULL")
             .bind(left_on.format("%Y-%m-%d").to_string())
             .bind(community_id)
@@ -393,7 +393,7 @@ impl Store {
         leader: &str,
     ) -> Result<()> {
         let community = self.get_community(community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before: Option<String> = sqlx::query_scalar("SELECT school_leader FROM memberships WHERE community_id = $1 AND school_id = $2 AND left_on IS NULL")
             .bind(community_id)
             .bind(school_id)
@@ -434,7 +434,7 @@ impl Store {
         seat: &NewCouncilSeat,
     ) -> Result<CouncilSeat> {
         let community = self.get_community(community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO council_seats (community_id, name, role, school_id) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(community_id)
             .bind(seat.name.clone())
@@ -474,7 +474,7 @@ impl Store {
         seat_id: i64,
     ) -> Result<()> {
         let community = self.get_community(community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before: Option<CouncilSeat> = sqlx::query_as("SELECT id, community_id, name, role, school_id FROM council_seats WHERE id = $1 AND community_id = $2")
             .bind(seat_id)
             .bind(community_id)
@@ -530,7 +530,7 @@ impl Store {
         d: &NewDocument,
     ) -> Result<Document> {
         let community = self.get_community(community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO documents (community_id, kind, original_name, stored_name, content_type, size_bytes, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -565,7 +565,7 @@ impl Store {
     pub async fn delete_document(&self, actor: &Actor, id: i64) -> Result<Document> {
         let doc = self.get_document(id).await?;
         let community = self.get_community(doc.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM documents WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

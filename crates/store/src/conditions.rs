@@ -302,7 +302,7 @@ impl Store {
         }
         let n = plans.len() as u64;
         let now = crate::now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (i, (row, school_id, path, existing)) in plans.into_iter().enumerate() {
             let f = &row.figures;
             let before = match existing {

@@ -342,7 +342,7 @@ impl Store {
 
     pub async fn create_course(&self, actor: &Actor, n: &NewCourse) -> Result<CourseDetail> {
         let place = self.place_of_school(n.school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = crate::now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO courses (school_id, community_id, title, subject, grades, class_hours, description, created_at, updated_at) \
@@ -384,7 +384,7 @@ impl Store {
     ) -> Result<CourseDetail> {
         let before = self.get_course(id).await?;
         let place = self.place_of_school(n.school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE courses SET school_id = $1, title = $2, subject = $3, grades = $4, class_hours = $5, description = $6, updated_at = $7 WHERE id = $8")
             .bind(n.school_id)
             .bind(n.title.clone())
@@ -417,7 +417,7 @@ impl Store {
     pub async fn delete_course(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.get_course(id).await?;
         let place = self.place_of_school(before.course.school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM course_deliveries WHERE course_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -459,7 +459,7 @@ impl Store {
         }
         self.place_of_school(n.to_school_id).await?;
         let place = self.place_of_school(course.course.school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO course_deliveries (course_id, delivered_on, to_school_id, hours, students, note, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -495,7 +495,7 @@ impl Store {
         let before = self.get_delivery(id).await?;
         let course = self.get_course(before.course_id).await?;
         let place = self.place_of_school(course.course.school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM course_deliveries WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -588,7 +588,7 @@ impl Store {
         file: &StoredFile,
     ) -> Result<LibraryResource> {
         let place = self.place_of_school(n.school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO resources (school_id, community_id, title, kind, subject, grades, description, original_name, stored_name, content_type, size_bytes, downloads, uploaded_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13) RETURNING id",
@@ -630,7 +630,7 @@ impl Store {
     pub async fn delete_resource(&self, actor: &Actor, id: i64) -> Result<LibraryResource> {
         let before = self.get_resource(id).await?;
         let place = self.place_of_school(before.school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM resources WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

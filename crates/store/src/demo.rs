@@ -47,7 +47,7 @@ impl Store {
             f.region_id = 1; // placeholder, replaced once regions exist
             schools.push((s.region_key.clone(), f.validate()?));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         progress.phase("regions", data.regions.len() as u64);
         let mut region_ids: HashMap<String, (i64, String)> = HashMap::new();
         for r in &data.regions {

@@ -213,7 +213,7 @@ impl Store {
 
     pub async fn create_exchange(&self, actor: &Actor, x: &NewExchange) -> Result<Exchange> {
         let path = self.exchange_path(x.from_school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = crate::now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO exchanges (teacher_id, from_school_id, to_school_id, kind, subject, start_on, end_on, weekly_pattern, status, note, created_at, updated_at) \
@@ -258,7 +258,7 @@ impl Store {
     ) -> Result<Exchange> {
         let before = self.get_exchange(id).await?;
         let path = self.exchange_path(x.from_school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE exchanges SET teacher_id = $1, from_school_id = $2, to_school_id = $3, kind = $4, subject = $5, start_on = $6, end_on = $7, \
              weekly_pattern = $8, status = $9, note = $10, updated_at = $11 WHERE id = $12",
@@ -299,7 +299,7 @@ impl Store {
     pub async fn delete_exchange(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.get_exchange(id).await?;
         let path = self.exchange_path(before.from_school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM exchange_hours WHERE exchange_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -348,7 +348,7 @@ impl Store {
     pub async fn add_hours(&self, actor: &Actor, h: &NewHours) -> Result<HoursEntry> {
         let ex = self.get_exchange(h.exchange_id).await?;
         let path = self.exchange_path(ex.from_school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO exchange_hours (exchange_id, on_date, hours, note, entered_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
             .bind(h.exchange_id)
             .bind(h.on_date.to_string())
@@ -380,7 +380,7 @@ impl Store {
         let before = self.get_hours(id).await?;
         let ex = self.get_exchange(before.exchange_id).await?;
         let path = self.exchange_path(ex.from_school_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM exchange_hours WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -422,7 +422,7 @@ impl Store {
         let ex = self.get_exchange(exchange_id).await?;
         let path = self.exchange_path(ex.from_school_id).await?;
         let before = self.list_feedback(exchange_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM exchange_feedback WHERE exchange_id = $1 AND author_role = $2")
             .bind(exchange_id)
             .bind(f.author_role.key())
@@ -489,7 +489,7 @@ impl Store {
     ) -> Result<()> {
         let region = self.get_region(region_id).await?;
         let before = self.quota_rules(region_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM quota_rules WHERE region_id = $1")
             .bind(region_id)
             .execute(&mut *tx)

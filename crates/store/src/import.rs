@@ -146,7 +146,7 @@ impl Store {
             });
         }
         let n = plans.len() as u64;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (i, (_, plan)) in plans.into_iter().enumerate() {
             match plan {
                 Plan::Create((s, path)) => {
@@ -284,7 +284,7 @@ impl Store {
             });
         }
         let n = plans.len() as u64;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (i, plan) in plans.into_iter().enumerate() {
             let (id, t, path, before) = match plan {
                 Plan::Create((t, region_id, path, before)) => (

@@ -130,7 +130,7 @@ impl Store {
 
     pub async fn create_meeting(&self, actor: &Actor, m: &NewMeeting) -> Result<MeetingDetail> {
         let path = self.meeting_path(m.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = crate::now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO meetings (community_id, held_on, topic, location, attendees, agenda, minutes, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -171,7 +171,7 @@ impl Store {
     ) -> Result<MeetingDetail> {
         let before = self.get_meeting(id).await?;
         let path = self.meeting_path(before.meeting.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE meetings SET held_on = $1, topic = $2, location = $3, attendees = $4, agenda = $5, minutes = $6, updated_at = $7 WHERE id = $8")
             .bind(m.held_on.to_string())
             .bind(m.topic.clone())
@@ -204,7 +204,7 @@ impl Store {
     pub async fn delete_meeting(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.get_meeting(id).await?;
         let path = self.meeting_path(before.meeting.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM meeting_decisions WHERE meeting_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -239,7 +239,7 @@ impl Store {
     ) -> Result<Decision> {
         let m = self.get_meeting(meeting_id).await?;
         let path = self.meeting_path(m.meeting.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO meeting_decisions (meeting_id, content, owner, due_on, status, follow_up, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(meeting_id)
             .bind(d.content.clone())
@@ -277,7 +277,7 @@ impl Store {
         let before = self.get_decision(id).await?;
         let m = self.get_meeting(before.meeting_id).await?;
         let path = self.meeting_path(m.meeting.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE meeting_decisions SET content = $1, owner = $2, due_on = $3, status = $4, follow_up = $5, updated_at = $6 WHERE id = $7")
             .bind(d.content.clone())
             .bind(d.owner.clone())
@@ -310,7 +310,7 @@ impl Store {
         let before = self.get_decision(id).await?;
         let m = self.get_meeting(before.meeting_id).await?;
         let path = self.meeting_path(m.meeting.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM meeting_decisions WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

@@ -206,7 +206,7 @@ impl Store {
         m: &NewMentorship,
     ) -> Result<MentorshipDetail> {
         let path = self.place_of_teacher(m.apprentice_id).await?.region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = crate::now();
         let id: i64 = sqlx::query_scalar("INSERT INTO mentorships (mentor_id, apprentice_id, signed_on, goals, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id")
             .bind(m.mentor_id)
@@ -244,7 +244,7 @@ impl Store {
     ) -> Result<MentorshipDetail> {
         let before = self.get_mentorship(id).await?;
         let path = self.mentorship_path(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE mentorships SET status = $1, goals = $2, updated_at = $3 WHERE id = $4",
         )
@@ -275,7 +275,7 @@ impl Store {
     pub async fn delete_mentorship(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.get_mentorship(id).await?;
         let path = self.mentorship_path(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for table in ["mentorship_tasks", "mentorship_evaluations"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE mentorship_id = $1"
@@ -323,7 +323,7 @@ impl Store {
             Some(i) => Some(self.get_task(i).await?),
             None => None,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let tid: i64 = match id {
             Some(i) => {
                 sqlx::query("UPDATE mentorship_tasks SET title = $1, due_on = $2, done_on = $3, note = $4 WHERE id = $5")
@@ -370,7 +370,7 @@ impl Store {
         ev: &NewEvaluation,
     ) -> Result<Evaluation> {
         let path = self.mentorship_path(mentorship_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO mentorship_evaluations (mentorship_id, stage, evaluator_role, score, comment, evaluated_on, author) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )

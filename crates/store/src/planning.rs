@@ -237,7 +237,7 @@ impl Store {
         today: chrono::NaiveDate,
     ) -> Result<Accepted> {
         let names: HashMap<i64, &School> = run.schools.iter().map(|s| (s.id, s)).collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let batch: i64 = sqlx::query_scalar(
             "SELECT CAST(COALESCE(MAX(m.batch), 0) AS BIGINT) FROM memberships m JOIN schools s ON s.id = m.school_id JOIN regions r ON r.id = s.region_id WHERE r.path LIKE $1",
         )

@@ -122,7 +122,7 @@ impl Store {
 
     pub async fn create_project(&self, actor: &Actor, p: &NewProject) -> Result<ProjectDetail> {
         let path = self.place_of_community(p.community_id).await?.region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = crate::now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO projects (community_id, school_id, title, goal, period_from, period_to, member_schools, evidence, claimed_improvement, status, score, created_at, updated_at) \
@@ -176,7 +176,7 @@ impl Store {
             .place_of_community(before.project.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE projects SET title = $1, goal = $2, period_from = $3, period_to = $4, member_schools = $5, evidence = $6, claimed_improvement = $7, updated_at = $8 WHERE id = $9",
         )
@@ -224,7 +224,7 @@ impl Store {
             .place_of_community(before.project.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let status: String = sqlx::query_scalar("SELECT status FROM projects WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)

@@ -67,7 +67,7 @@ impl Store {
     }
 
     pub async fn create_region(&self, actor: &Actor, r: &NewRegion) -> Result<Region> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let parent_path = match r.parent_id {
             None => "/".to_owned(),
             Some(pid) => {
@@ -127,7 +127,7 @@ impl Store {
 
     pub async fn rename_region(&self, actor: &Actor, id: i64, name: &str) -> Result<Region> {
         let before = self.get_region(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE regions SET name = $1 WHERE id = $2")
             .bind(name.to_owned())
             .bind(id)
@@ -157,7 +157,7 @@ impl Store {
 
     pub async fn delete_region(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.get_region(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let children: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM regions WHERE parent_id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -238,7 +238,7 @@ impl Store {
     ) -> Result<()> {
         let region = self.get_region(region_id).await?;
         let before = self.community_kinds(region_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM community_kinds WHERE region_id = $1")
             .bind(region_id)
             .execute(&mut *tx)
@@ -297,7 +297,7 @@ impl Store {
     ) -> Result<()> {
         let region = self.get_region(region_id).await?;
         let before = self.coverage_targets(region_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM coverage_targets WHERE region_id = $1")
             .bind(region_id)
             .execute(&mut *tx)

@@ -330,7 +330,7 @@ impl Store {
         }
         let start =
             chrono::NaiveDate::from_ymd_opt(year, 9, 1).ok_or_else(|| refuse(format!("{year}")))?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut ids = vec![];
         let now = crate::now();
         for (t, j, term) in moves {

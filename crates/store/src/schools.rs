@@ -87,7 +87,7 @@ impl Store {
     }
 
     pub async fn create_school(&self, actor: &Actor, s: &NewSchool) -> Result<School> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_school(&mut tx, s).await?;
         let path = region_path(&mut tx, s.region_id).await?;
         audit::record(
@@ -110,7 +110,7 @@ impl Store {
 
     pub async fn update_school(&self, actor: &Actor, id: i64, s: &NewSchool) -> Result<School> {
         let before = self.get_school(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         update_school_row(&mut tx, id, s).await?;
         let path = region_path(&mut tx, s.region_id).await?;
         audit::record(
@@ -146,7 +146,7 @@ impl Store {
                 format!("{} 名教师", before.teacher_count),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let in_use: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE school_id = $1")
                 .bind(id)

@@ -318,7 +318,7 @@ impl Store {
         let place = self.place_of_community(n.community_id).await?;
         self.ensure_member(n.community_id, n.school_a_id).await?;
         self.ensure_member(n.community_id, n.school_b_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = crate::now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO student_pairings (community_id, kind, school_a_id, party_a, school_b_id, party_b, paired_on, note, created_at, updated_at) \
@@ -360,7 +360,7 @@ impl Store {
             .await?;
         self.ensure_member(before.community_id, n.school_b_id)
             .await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE student_pairings SET kind = $1, school_a_id = $2, party_a = $3, school_b_id = $4, party_b = $5, paired_on = $6, note = $7, updated_at = $8 WHERE id = $9")
             .bind(n.kind.key())
             .bind(n.school_a_id)
@@ -394,7 +394,7 @@ impl Store {
     pub async fn delete_pairing(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.get_pairing(id).await?;
         let place = self.place_of_community(before.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM student_pairings WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -483,7 +483,7 @@ impl Store {
         for s in &n.school_ids {
             self.ensure_member(n.community_id, *s).await?;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO student_events (community_id, host_school_id, title, held_on, students, summary, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -525,7 +525,7 @@ impl Store {
     pub async fn delete_student_event(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.get_student_event(id).await?;
         let place = self.place_of_community(before.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM student_event_schools WHERE event_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -664,7 +664,7 @@ impl Store {
         if let Some(s) = n.school_id {
             self.ensure_member(n.community_id, s).await?;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some((fund_id, balance)) = Self::move_balance(&mut tx, n.community_id, delta).await?
         else {
             drop(tx);
@@ -727,7 +727,7 @@ impl Store {
         }
         let place = self.place_of_community(orig.community_id).await?;
         let delta = -orig.delta_fen;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some((fund_id, balance)) =
             Self::move_balance(&mut tx, orig.community_id, delta).await?
         else {
@@ -838,7 +838,7 @@ impl Store {
     ) -> Result<HelpGroupDetail> {
         let community = self.help_group_community(n.school_id, n.teacher_id).await?;
         let place = self.place_of_community(community).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = crate::now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO help_groups (community_id, school_id, student_name, teacher_id, helper_student, grade, subject, started_on, goals, status, created_at, updated_at) \
@@ -890,7 +890,7 @@ impl Store {
             ));
         }
         let place = self.place_of_community(community).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE help_groups SET school_id = $1, student_name = $2, teacher_id = $3, helper_student = $4, grade = $5, subject = $6, started_on = $7, goals = $8, status = $9, updated_at = $10 WHERE id = $11")
             .bind(n.school_id)
             .bind(n.student_name.clone())
@@ -926,7 +926,7 @@ impl Store {
     pub async fn delete_help_group(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.get_help_group(id).await?;
         let place = self.place_of_community(before.group.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM help_group_notes WHERE group_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -961,7 +961,7 @@ impl Store {
     ) -> Result<HelpNote> {
         let g = self.get_help_group(group_id).await?;
         let place = self.place_of_community(g.group.community_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO help_group_notes (group_id, noted_on, note, author, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )

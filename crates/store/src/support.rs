@@ -186,7 +186,7 @@ impl Store {
         {
             return Err(FieldError::with("kind", "error.choice", &o.kind).into());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO support_offers (community_id, school_id, title, kind, provider, description, times, subject, open, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) RETURNING id",
         )
@@ -231,7 +231,7 @@ impl Store {
             .place_of_community(before.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE support_offers SET open = $1 WHERE id = $2")
             .bind(i64::from(open))
             .bind(id)
@@ -274,7 +274,7 @@ impl Store {
         if o.school_id == offer.school_id {
             return Err(FieldError::new("school_id", "error.order_own_offer").into());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Counted inside the transaction so two orders cannot both take the last time.
         let (open, ordered): (i64, i64) = sqlx::query_as(
             "SELECT o.open, (SELECT COUNT(*) FROM support_orders x WHERE x.offer_id = o.id AND x.status IN ('requested', 'scheduled', 'done')) FROM support_offers o WHERE o.id = $1",
@@ -335,7 +335,7 @@ impl Store {
             .place_of_community(offer.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut activity_id = before.activity_id;
         match to {
             SupportOrderStatus::Scheduled => {

@@ -234,7 +234,7 @@ impl Store {
         l: &NewSyncLesson,
     ) -> Result<SyncLessonDetail> {
         let (host, path) = self.check_sync_lesson(l).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = crate::now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO sync_lessons (community_id, host_teacher_id, host_school_id, host_class, subject, held_on, period, live_url, topic, goals, key_points, process, division, before_notes, during_notes, after_notes, status, created_at, updated_at) \
@@ -287,7 +287,7 @@ impl Store {
     ) -> Result<SyncLessonDetail> {
         let before = self.get_sync_lesson(id).await?;
         let (host, path) = self.check_sync_lesson(l).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE sync_lessons SET host_teacher_id = $1, host_school_id = $2, host_class = $3, subject = $4, held_on = $5, period = $6, live_url = $7, topic = $8, goals = $9, key_points = $10, process = $11, division = $12, before_notes = $13, during_notes = $14, after_notes = $15, status = $16, updated_at = $17 WHERE id = $18",
         )
@@ -336,7 +336,7 @@ impl Store {
             .place_of_community(before.lesson.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sync_lesson_receivers WHERE sync_lesson_id = $1")
             .bind(id)
             .execute(&mut *tx)

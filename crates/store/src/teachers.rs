@@ -127,7 +127,7 @@ impl Store {
     }
 
     pub async fn create_teacher(&self, actor: &Actor, t: &NewTeacher) -> Result<Teacher> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (region_id, path) = school_region(&mut tx, t.school_id).await?;
         let id = insert_teacher(&mut tx, region_id, t).await?;
         audit::record(
@@ -150,7 +150,7 @@ impl Store {
 
     pub async fn update_teacher(&self, actor: &Actor, id: i64, t: &NewTeacher) -> Result<Teacher> {
         let before = self.get_teacher(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (region_id, path) = school_region(&mut tx, t.school_id).await?;
         update_teacher_row(&mut tx, id, region_id, t).await?;
         audit::record(
@@ -173,7 +173,7 @@ impl Store {
 
     pub async fn delete_teacher(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.get_teacher(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (_, path) = school_region(&mut tx, before.school_id).await?;
         sqlx::query("DELETE FROM teachers WHERE id = $1")
             .bind(id)

@@ -89,7 +89,7 @@ impl Store {
 
     pub async fn create_test(&self, actor: &Actor, t: &NewTest) -> Result<TestRecord> {
         let path = self.place_of_community(t.community_id).await?.region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO unified_tests (community_id, title, subject, grade, held_on, full_marks, pass_line, excellent_line, low_line, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
@@ -126,7 +126,7 @@ impl Store {
     pub async fn delete_test(&self, actor: &Actor, id: i64) -> Result<()> {
         let t = self.get_test(id).await?;
         let path = self.place_of_community(t.community_id).await?.region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM test_scores WHERE test_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -259,7 +259,7 @@ impl Store {
             .place_of_community(test.community_id)
             .await?
             .region_path;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM test_scores WHERE test_id = $1")
             .bind(test_id)
             .execute(&mut *tx)

@@ -149,7 +149,7 @@ impl Store {
             )
         };
         let hash = hash_password(&u.password);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, password_hash, role, scope_id, display_name, active, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
         )
@@ -211,7 +211,7 @@ impl Store {
             None => before.display_name.clone(),
         };
         let active = patch.active.map(i64::from).unwrap_or(before.active);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET role = $1, scope_id = $2, display_name = $3, active = $4 WHERE id = $5")
             .bind(role.key())
             .bind(scope_id)
@@ -263,7 +263,7 @@ impl Store {
             .await
             .map(|p| p.region_path)
             .unwrap_or_else(|_| "/".into());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -392,7 +392,7 @@ impl Store {
             .await
             .map(|p| p.region_path)
             .unwrap_or_else(|_| "/".into());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(user_id)
             .bind(name.to_owned())
@@ -429,7 +429,7 @@ impl Store {
     }
 
     pub async fn delete_api_token(&self, actor: &Actor, user_id: i64, id: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
             .bind(id)
             .bind(user_id)
