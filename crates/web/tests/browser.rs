@@ -135,24 +135,8 @@ async fn admin_creates_a_community_and_adds_a_member_in_the_browser() {
         c.current_url().await.unwrap().path().starts_with("/login"),
         "strangers are sent to the login page"
     );
-    c.find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("admin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(ADMIN_PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // Signing in returns to the page asked for.
+    sign_in(&c, &base, "/communities/new", "admin", ADMIN_PASSWORD).await;
     // Back at the page asked for: the new-community form.
     let form = c
         .wait()
