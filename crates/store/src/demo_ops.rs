@@ -382,20 +382,15 @@ pub(crate) async fn load(
                     let class = format!("五年级({})班", n % 2 + 1);
                     for (t, score) in tests.iter().zip([first, second]) {
                         let absent = r.below(40) == 0;
-                        // A NULL literal for the absent (see `unified_tests::import_scores`).
-                        let sql = if absent {
-                            "INSERT INTO test_scores (test_id, student_number, name, school_id, class_label, score) VALUES ($1, $2, $3, $4, $5, NULL)"
-                        } else {
-                            "INSERT INTO test_scores (test_id, student_number, name, school_id, class_label, score) VALUES ($1, $2, $3, $4, $5, $6)"
-                        };
-                        let q = sqlx::query(sql)
+                        sqlx::query("INSERT INTO test_scores (test_id, student_number, name, school_id, class_label, score) VALUES ($1, $2, $3, $4, $5, $6)")
                             .bind(*t)
                             .bind(number.clone())
                             .bind(format!("学生{n:02}"))
                             .bind(school)
-                            .bind(class.clone());
-                        let q = if absent { q } else { q.bind(score) };
-                        q.execute(&mut *tx).await?;
+                            .bind(class.clone())
+                            .bind((!absent).then_some(score))
+                            .execute(&mut *tx)
+                            .await?;
                     }
                 }
             }

@@ -232,51 +232,30 @@ impl Store {
         let to = next_state(&status, action).ok_or_else(|| {
             StoreError::conflict("error.project_move", format!("{status} → {action}"))
         })?;
-        // A NULL and a number must not share one prepared statement on PostgreSQL through the
-        // Any driver (the parameter's type is fixed by its first use), so the score has its own.
-        let n = match (to, score) {
-            ("approved", Some(sc)) => sqlx::query(
-                "UPDATE projects SET status = $1, score = $2, updated_at = $3 WHERE id = $4 AND status = $5",
-            )
-            .bind(to)
-            .bind(sc)
-            .bind(crate::now())
-            .bind(id)
-            .bind(status.clone())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-            _ => sqlx::query(
-                "UPDATE projects SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
-            )
-            .bind(to)
-            .bind(crate::now())
-            .bind(id)
-            .bind(status.clone())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-        };
+        let n = sqlx::query(
+            "UPDATE projects SET status = $1, score = $2, updated_at = $3 WHERE id = $4 AND status = $5",
+        )
+        .bind(to)
+        .bind(if to == "approved" { score } else { before.project.score })
+        .bind(crate::now())
+        .bind(id)
+        .bind(status.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if n != 1 {
             return Err(StoreError::conflict(
                 "error.project_move",
                 format!("{status} → {action}"),
             ));
         }
-        let q = match score {
-            Some(sc) => sqlx::query(
-                "INSERT INTO project_reviews (project_id, action, score, comment, reviewer, at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(action.to_owned())
-            .bind(sc),
-            None => sqlx::query(
-                "INSERT INTO project_reviews (project_id, action, score, comment, reviewer, at) VALUES ($1, $2, NULL, $3, $4, $5)",
-            )
-            .bind(id)
-            .bind(action.to_owned()),
-        };
-        q.bind(comment.to_owned())
+        sqlx::query(
+            "INSERT INTO project_reviews (project_id, action, score, comment, reviewer, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(action.to_owned())
+        .bind(score)
+        .bind(comment.to_owned())
             .bind(actor.username.clone())
             .bind(crate::now())
             .execute(&mut *tx)

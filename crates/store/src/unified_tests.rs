@@ -265,28 +265,17 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for r in &engine_rows {
-            // Absent students get a NULL literal: on PostgreSQL through the Any driver a NULL and a
-            // number must not share one prepared statement.
-            let q = match r.score {
-                Some(sc) => sqlx::query(
-                    "INSERT INTO test_scores (test_id, student_number, name, school_id, class_label, score) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(test_id)
-                .bind(r.student_number.clone())
-                .bind(r.name.clone())
-                .bind(r.school_id)
-                .bind(r.class_label.clone())
-                .bind(sc),
-                None => sqlx::query(
-                    "INSERT INTO test_scores (test_id, student_number, name, school_id, class_label, score) VALUES ($1, $2, $3, $4, $5, NULL)",
-                )
-                .bind(test_id)
-                .bind(r.student_number.clone())
-                .bind(r.name.clone())
-                .bind(r.school_id)
-                .bind(r.class_label.clone()),
-            };
-            q.execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO test_scores (test_id, student_number, name, school_id, class_label, score) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(test_id)
+            .bind(r.student_number.clone())
+            .bind(r.name.clone())
+            .bind(r.school_id)
+            .bind(r.class_label.clone())
+            .bind(r.score)
+            .execute(&mut *tx)
+            .await?;
         }
         audit::record(
             &mut tx,
