@@ -126,6 +126,9 @@ enum PlanCommand {
         /// 方案表格 / Proposal workbook
         #[arg(long, default_value = "交流轮岗方案.xlsx")]
         out: PathBuf,
+        /// 另存求解输入（JSON，供基准测试复现）/ Also write the engine's input as JSON (to reproduce benchmarks)
+        #[arg(long)]
+        dump_input: Option<PathBuf>,
         #[command(flatten)]
         db: Db,
     },
@@ -365,6 +368,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     time_limit,
                     json,
                     out,
+                    dump_input,
                     db,
                 },
         } => {
@@ -382,6 +386,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 other => other.into(),
             })?;
             let inputs = store.rotation_inputs(region.id, year).await?;
+            if let Some(path) = &dump_input {
+                std::fs::write(path, serde_json::to_vec_pretty(&inputs.input)?)
+                    .with_context(|| format!("无法写入 {}", path.display()))?;
+            }
             let bar = ProgressBar::new(1000);
             if json {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());

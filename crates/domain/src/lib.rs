@@ -13,6 +13,7 @@ pub mod inputs;
 pub mod newtypes;
 pub mod operations;
 pub mod quota;
+pub mod staffing;
 
 pub use enums::*;
 pub use error::{FieldError, ValidationErrors};

@@ -13,15 +13,17 @@
 //!   retirement = within 3 years of the statutory age (women 55, men 60) at 1 September of the year;
 //!   leave = status `on_leave`; illness is not recorded (never set).
 //! * teachers with a planned or active exchange are forbidden to move (and acceptance refuses them).
-//! * subject shortages: a school lacks a subject that at least half of the region's schools of the
-//!   same stage teach → shortage of 1. No surpluses are derived (class counts per subject are not
-//!   recorded, so any derivation would be a guess).
+//! * subject shortages and surpluses: derived from the school's class count (split between its parts
+//!   by enrolment) and its active teachers counted by main subject, with the curriculum plan's weekly
+//!   periods and a standard teaching load (`gongjin_domain::staffing`): short when the need exceeds the
+//!   teachers by a whole teacher (or a needed subject has none), surplus when the teachers exceed it.
 //! * policy: the region's quota rules (eligible after N years, share, backbone share), term 1 year,
 //!   within-community preferred.
 
 use crate::records::{Region, School};
 use crate::scope::Visible;
 use crate::{Store, StoreError};
+use gongjin_domain::staffing;
 use gongjin_rotation::{
     BackboneLevel, CommunityRule, Exemptions, Forbid, Locality, Lock, Plan, PlanInput, Policy,
     StagePart,
@@ -151,7 +153,7 @@ impl Store {
         let mut teachers = vec![];
         let mut info = HashMap::new();
         let mut forbids = vec![];
-        let mut taught: HashMap<i64, HashSet<String>> = HashMap::new();
+        let mut staff: HashMap<(i64, BalanceStage), BTreeMap<String, u32>> = HashMap::new();
         for (id, name, school_id, subjects, backbone, degree, years, birth, gender, status) in rows
         {
             let Some(s) = schools.get(&school_id) else {
@@ -165,10 +167,13 @@ impl Store {
                 _ if JUNIOR_ONLY.contains(&main.as_str()) => BalanceStage::Junior,
                 _ => BalanceStage::Primary,
             };
-            taught
-                .entry(school_id)
-                .or_default()
-                .extend(subjects.iter().cloned());
+            if status == "active" && !main.is_empty() {
+                *staff
+                    .entry((school_id, stage))
+                    .or_default()
+                    .entry(main.clone())
+                    .or_default() += 1;
+            }
             let backbone = match backbone.as_str() {
                 "county" => BackboneLevel::County,
                 "city" => BackboneLevel::City,
@@ -206,28 +211,39 @@ impl Store {
                 },
             );
         }
-        // subject shortages: a subject taught at ≥ half the region's schools of the same stage
-        let mut by_stage: HashMap<&str, Vec<i64>> = HashMap::new();
-        for s in schools.values() {
-            by_stage.entry(s.stage.as_str()).or_default().push(s.id);
-        }
+        // subject shortages and surpluses from class counts (see gongjin_domain::staffing): a
+        // school's classes are split between its parts by enrolment; its active teachers are
+        // counted by part and main subject.
         let mut shortages: HashMap<i64, BTreeMap<String, u32>> = HashMap::new();
-        for ids in by_stage.values() {
-            let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-            for id in ids {
-                for subj in taught.get(id).into_iter().flatten() {
-                    *count.entry(subj.as_str()).or_default() += 1;
+        let mut surpluses: HashMap<i64, BTreeMap<String, u32>> = HashMap::new();
+        for s in schools.values() {
+            let parts = parts_of(s);
+            let pupils: u32 = parts.iter().map(|p| p.enrolment).sum();
+            for part in &parts {
+                let classes = if pupils == 0 {
+                    0.0
+                } else {
+                    s.class_count.max(0) as f64 * f64::from(part.enrolment) / f64::from(pupils)
+                };
+                let stage = match part.stage {
+                    BalanceStage::Primary => staffing::StaffingStage::Primary,
+                    BalanceStage::Junior => staffing::StaffingStage::Junior,
+                };
+                let have = staff.remove(&(s.id, part.stage)).unwrap_or_default();
+                let derived = staffing::derive(stage, classes, &have);
+                for (subject, n) in derived.shortages {
+                    *shortages
+                        .entry(s.id)
+                        .or_default()
+                        .entry(subject)
+                        .or_default() += n;
                 }
-            }
-            for id in ids {
-                let have = taught.get(id);
-                for (subj, n) in &count {
-                    if *n * 2 >= ids.len() && !have.is_some_and(|h| h.contains(*subj)) {
-                        shortages
-                            .entry(*id)
-                            .or_default()
-                            .insert((*subj).to_owned(), 1);
-                    }
+                for (subject, n) in derived.surpluses {
+                    *surpluses
+                        .entry(s.id)
+                        .or_default()
+                        .entry(subject)
+                        .or_default() += n;
                 }
             }
         }
@@ -248,7 +264,7 @@ impl Store {
                 lat: s.latitude.unwrap_or_default(),
                 lon: s.longitude.unwrap_or_default(),
                 shortages: shortages.remove(&s.id).unwrap_or_default(),
-                surpluses: BTreeMap::new(),
+                surpluses: surpluses.remove(&s.id).unwrap_or_default(),
                 community: s.community_id.map(|c| c.to_string()),
             })
             .collect();

@@ -687,3 +687,67 @@ async fn both_backends_have_the_same_schema() {
     sqlite.finish().await;
     pg.finish().await;
 }
+
+/// The rotation planner's shortages and surpluses come from class counts: 12 primary classes need
+/// 12 × 7 ÷ 14 = 6 teachers of 语文 and 12 × 4.3 ÷ 14 ≈ 3.7 of 数学 (curriculum plan, standard load).
+#[tokio::test]
+async fn rotation_shortages_and_surpluses_come_from_class_counts() {
+    for db in testing::all().await {
+        let s = &db.store;
+        let label = db.label;
+        let county = region(s, "曾都区", RegionLevel::County, None).await;
+        let mut f = SchoolFields {
+            name: "曾都区实验小学".into(),
+            code: "4213030001".into(),
+            region_id: county,
+            stage: "primary".into(),
+            locality: "urban".into(),
+            primary_enrolment: Some(540),
+            class_count: Some(12),
+            longitude: Some(113.37),
+            latitude: Some(31.72),
+            ..Default::default()
+        };
+        let school = s
+            .create_school(&actor(), &f.validate().unwrap())
+            .await
+            .unwrap()
+            .id;
+        f.code = "4213030002".into();
+        f.name = "何店镇中心小学".into();
+        f.class_count = Some(0);
+        s.create_school(&actor(), &f.validate().unwrap())
+            .await
+            .unwrap();
+        // 4 of 语文, 6 of 数学; one more of 数学 on leave does not count.
+        let mut n = 0;
+        for (subject, count, status) in [
+            ("语文", 4, gongjin_domain::TeacherStatus::Active),
+            ("数学", 6, gongjin_domain::TeacherStatus::Active),
+            ("数学", 1, gongjin_domain::TeacherStatus::OnLeave),
+        ] {
+            for _ in 0..count {
+                n += 1;
+                let mut t = teacher(&format!("ZD{n:04}"), school);
+                t.subjects = vec![subject.to_owned()];
+                t.status = status;
+                s.create_teacher(&actor(), &t).await.unwrap();
+            }
+        }
+        let inputs = s.rotation_inputs(county, 2026).await.unwrap();
+        let key = &inputs.school_key[&school];
+        let sch = inputs.input.schools.iter().find(|x| &x.id == key).unwrap();
+        assert_eq!(sch.shortages.get("语文"), Some(&2), "{label}");
+        assert_eq!(sch.surpluses.get("数学"), Some(&2), "{label}");
+        // subjects with none and a need of at least half a teacher are short by one
+        assert_eq!(sch.shortages.get("体育"), Some(&3), "{label}");
+        assert_eq!(sch.shortages.get("心理健康"), None, "{label}");
+        // a school without classes has no derived need
+        let other = inputs.input.schools.iter().find(|x| &x.id != key).unwrap();
+        assert!(
+            other.shortages.is_empty() && other.surpluses.is_empty(),
+            "{label}"
+        );
+        db.finish().await;
+    }
+}
