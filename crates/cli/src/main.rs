@@ -294,7 +294,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     db,
                 },
         } => {
-            if !(1..=10).contains(&max_members) || !(max_km > 0.0 && max_km <= 500.0) {
+            if !((1..=10).contains(&max_members) && max_km > 0.0 && max_km <= 500.0) {
                 bail!("--max-members 应在 1–10 之间，--max-km 应在 0–500 公里之间");
             }
             let store = open(&db).await?;

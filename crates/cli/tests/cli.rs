@@ -16,14 +16,13 @@ fn gongjin(t: &Target, args: &[&str]) -> Output {
 }
 
 fn run(args: &[&str], db_args: &[String]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_gongjin"))
+    Command::new(env!("CARGO_BIN_EXE_gongjin"))
         .args(args)
         .args(db_args)
         .env("GONGJIN_ADMIN_PASSWORD", "admin-pass-1")
         .env_remove("GONGJIN_DATABASE_URL")
         .output()
-        .expect("run gongjin");
-    out
+        .expect("run gongjin")
 }
 
 fn stderr(o: &Output) -> String {

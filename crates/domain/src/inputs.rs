@@ -357,7 +357,7 @@ impl CommunityFields {
         let kind = clean_text(&self.kind);
         if kind.is_empty() {
             e.push(FieldError::new("kind", "error.required"));
-        } else if !kinds.iter().any(|k| *k == kind) {
+        } else if !kinds.contains(&kind) {
             e.push(FieldError::with("kind", "error.choice", &kind));
         }
         let pilot = vocab(

@@ -513,7 +513,7 @@ impl SyncLessonFields {
             e.push(FieldError::with("period", "error.range", "1–10"));
         }
         let url = clean_ascii(self.live_url.as_deref().unwrap_or(""));
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             e.push(FieldError::with("live_url", "error.url", url.clone()));
         }
         if url.len() > 500 {

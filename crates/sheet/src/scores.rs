@@ -21,6 +21,7 @@ pub struct ScoreSheetRow {
 }
 
 /// A score cell: a number (full-width digits allowed), or empty / 缺考 / 缺 for absent.
+#[allow(clippy::result_unit_err)] // the caller names the row and column; nothing else to say
 pub fn parse_score(s: &str) -> Result<Option<f64>, ()> {
     let t = gongjin_domain::clean_ascii(s);
     if t.is_empty() || matches!(s.trim(), "缺考" | "缺" | "缺席" | "-" | "—") {

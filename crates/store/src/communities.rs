@@ -152,7 +152,7 @@ impl Store {
         )
         .await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "create",
@@ -237,7 +237,7 @@ impl Store {
             .await?;
         let path = crate::schools::region_path(&mut tx, before.region_id).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "update",
@@ -278,7 +278,7 @@ impl Store {
             .await?;
         let path = crate::schools::region_path(&mut tx, before.community.region_id).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "delete",
@@ -323,7 +323,7 @@ impl Store {
         )
         .await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "add_member",
@@ -367,7 +367,7 @@ impl Store {
         }
         let path = crate::schools::region_path(&mut tx, community.region_id).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "remove_member",
@@ -410,7 +410,7 @@ impl Store {
             .await?;
         let path = crate::schools::region_path(&mut tx, community.region_id).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "update",
@@ -444,7 +444,7 @@ impl Store {
             .await?;
         let path = crate::schools::region_path(&mut tx, community.region_id).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "create",
@@ -489,7 +489,7 @@ impl Store {
             .await?;
         let path = crate::schools::region_path(&mut tx, community.region_id).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "delete",
@@ -545,7 +545,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let path = crate::schools::region_path(&mut tx, community.region_id).await?;
-        audit::record(&mut *tx,
+        audit::record(&mut tx,
             actor,
             Change {
                 action: "upload",
@@ -572,7 +572,7 @@ impl Store {
             .await?;
         let path = crate::schools::region_path(&mut tx, community.region_id).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "delete",

@@ -165,6 +165,8 @@ fn filters(q: &mut Sql, f: &ExchangeQuery) {
     }
 }
 
+/// id, name, community id, community name, role in the community.
+type QuotaSchoolRow = (i64, String, Option<i64>, Option<String>, String);
 impl Store {
     pub async fn list_exchanges(&self, v: &Visible, f: &ExchangeQuery) -> Result<Page<Exchange>> {
         let mut count = Sql::new("SELECT COUNT(*)");
@@ -534,7 +536,7 @@ impl Store {
         );
         scope.schools(&mut q);
         q.push(" ORDER BY s.id");
-        let rows: Vec<(i64, String, Option<i64>, Option<String>, String)> =
+        let rows: Vec<QuotaSchoolRow> =
             sqlx::query_as_with(sqlx::AssertSqlSafe(q.text.clone()), q.arguments())
                 .fetch_all(&self.pool)
                 .await?;

@@ -108,7 +108,7 @@ impl Store {
             path: path.clone(),
         };
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "create",
@@ -138,7 +138,7 @@ impl Store {
             ..before.clone()
         };
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "update",
@@ -187,7 +187,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "delete",
@@ -252,7 +252,7 @@ impl Store {
                 .await?;
         }
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "update",
@@ -313,7 +313,7 @@ impl Store {
             .await?;
         }
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "update",

@@ -91,7 +91,7 @@ impl Store {
         let id = insert_school(&mut tx, s).await?;
         let path = region_path(&mut tx, s.region_id).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "create",
@@ -114,7 +114,7 @@ impl Store {
         update_school_row(&mut tx, id, s).await?;
         let path = region_path(&mut tx, s.region_id).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "update",
@@ -172,7 +172,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "delete",

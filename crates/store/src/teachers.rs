@@ -131,7 +131,7 @@ impl Store {
         let (region_id, path) = school_region(&mut tx, t.school_id).await?;
         let id = insert_teacher(&mut tx, region_id, t).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "create",
@@ -154,7 +154,7 @@ impl Store {
         let (region_id, path) = school_region(&mut tx, t.school_id).await?;
         update_teacher_row(&mut tx, id, region_id, t).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "update",
@@ -180,7 +180,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "delete",

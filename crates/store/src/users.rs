@@ -163,7 +163,7 @@ impl Store {
         .await
         .map_err(|e| StoreError::unique_or(e, u.username.as_str()))?;
         let path = place.map(|p| p.region_path).unwrap_or_else(|| "/".into());
-        audit::record(&mut *tx,
+        audit::record(&mut tx,
             actor,
             Change {
                 action: "create",
@@ -239,7 +239,7 @@ impl Store {
                 .await?;
         }
         let path = place.map(|p| p.region_path).unwrap_or_else(|| "/".into());
-        audit::record(&mut *tx,
+        audit::record(&mut tx,
             actor,
             Change {
                 action: "update",
@@ -277,7 +277,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "delete",
@@ -401,7 +401,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "create",
@@ -440,7 +440,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             Change {
                 action: "delete",

@@ -515,7 +515,7 @@ pub(crate) async fn build_dashboard(
             _ => {}
         }
     }
-    by_kind.sort_by(|a, b| (b.done + b.planned).cmp(&(a.done + a.planned)));
+    by_kind.sort_by_key(|b| std::cmp::Reverse(b.done + b.planned));
     let overdue = |v: Vec<(String, String, String, String)>| {
         v.into_iter()
             .map(|(title, due_on, who, url)| OverdueItem {

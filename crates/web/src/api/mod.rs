@@ -222,7 +222,7 @@ pub(crate) fn merge<T: serde::Serialize + DeserializeOwned>(
     base: &T,
     patch: serde_json::Value,
 ) -> Result<T, AppError> {
-    let mut v = serde_json::to_value(base).map_err(|e| AppError::bad_request(e))?;
+    let mut v = serde_json::to_value(base).map_err(AppError::bad_request)?;
     let serde_json::Value::Object(p) = patch else {
         return Err(AppError::bad_request("expected a JSON object"));
     };
@@ -234,5 +234,5 @@ pub(crate) fn merge<T: serde::Serialize + DeserializeOwned>(
             m.insert(k, val);
         }
     }
-    serde_json::from_value(v).map_err(|e| AppError::bad_request(e))
+    serde_json::from_value(v).map_err(AppError::bad_request)
 }

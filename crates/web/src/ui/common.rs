@@ -134,7 +134,7 @@ pub fn error_page(e: &AppError, locale: Locale) -> Response {
     };
     let mut message = e2.message();
     for f in e2.field_messages() {
-        message.push_str("；");
+        message.push('；');
         message.push_str(&f.message);
     }
     let page = ErrorPage {
