@@ -43,8 +43,8 @@ fn preset_is_valid_and_totals_100() {
         names,
         ["管理共进", "师资共育", "资源共享", "协同发展", "整体提升"]
     );
-    // All 15 metrics are used; activities twice (all kinds, and same_topic): 16 keys.
-    assert_eq!(s.metrics().len(), 16);
+    // All 16 metrics are used; activities twice (all kinds, and same_topic): 17 keys.
+    assert_eq!(s.metrics().len(), 17);
     // Source texts quoted.
     assert!(
         s.indicator("long_term_exchanges")
