@@ -731,3 +731,50 @@ proptest! {
         prop_assert!((0.0..=100.0).contains(&d.index));
     }
 }
+
+#[test]
+fn approved_project_score_in_the_preset() {
+    let s = Standard::preset(1, 2025);
+    let i = s
+        .indicator("approved_project_score")
+        .expect("in the preset");
+    assert!(close(i.max_points, 3.0));
+    let dim = s
+        .dimensions
+        .iter()
+        .find(|d| {
+            d.indicators
+                .iter()
+                .any(|x| x.key == "approved_project_score")
+        })
+        .unwrap();
+    assert_eq!(dim.name, "协同发展");
+    assert!(close(dim.weighted_max(), 20.0));
+    assert_eq!(
+        MetricKey::parse("approved_project_score"),
+        Some(MetricKey::ApprovedProjectScore)
+    );
+    // Mean score 75: half the points; none approved (0): nothing.
+    let card = |v: f64| {
+        score_community(
+            &s,
+            &CommunityInput {
+                metrics: vec![mv(MetricKey::ApprovedProjectScore, v)],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let half = card(75.0);
+    let p = find(&half, "approved_project_score");
+    assert!(close(p.score, 1.5));
+    assert_eq!(
+        p.explanation,
+        "通过评审项目平均得分 75 分，起评线 60 分、目标 90 分，按比例得 1.5 分（满分 3 分）"
+    );
+    assert!(close(find(&card(0.0), "approved_project_score").score, 0.0));
+    assert!(close(
+        find(&card(96.0), "approved_project_score").score,
+        3.0
+    ));
+}
