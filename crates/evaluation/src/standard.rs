@@ -44,6 +44,9 @@ pub enum MetricKey {
     /// Mean balance improvement of the member schools (percentage points of the mean attainment of the national
     /// balance indicators, each value / threshold capped at 1, between the base year and this year).
     MemberBalanceImprovement,
+    /// Mean reviewer score (0–100) of the community's approved projects (项目评估) whose period ends in the school
+    /// year; 0 when it has none. Drafts, submitted, returned and in-review projects count nothing.
+    ApprovedProjectScore,
 }
 
 impl MetricKey {
@@ -66,6 +69,7 @@ impl MetricKey {
             MeetingDecisionsDone,
             MemberValueAdded,
             MemberBalanceImprovement,
+            ApprovedProjectScore,
         ]
     }
 
@@ -86,6 +90,7 @@ impl MetricKey {
             MetricKey::MeetingDecisionsDone => "meeting_decisions_done",
             MetricKey::MemberValueAdded => "member_value_added",
             MetricKey::MemberBalanceImprovement => "member_balance_improvement",
+            MetricKey::ApprovedProjectScore => "approved_project_score",
         }
     }
 
@@ -145,6 +150,7 @@ impl MetricKey {
             MetricKey::MeetingDecisionsDone => "联席会议决议落实率",
             MetricKey::MemberValueAdded => "成员校平均增值",
             MetricKey::MemberBalanceImprovement => "成员校均衡指标平均提升",
+            MetricKey::ApprovedProjectScore => "通过评审项目平均得分",
         };
         s.to_string()
     }
@@ -162,6 +168,7 @@ impl MetricKey {
             MetricKey::StudentsReached => "人",
             MetricKey::MemberValueAdded => "个标准差",
             MetricKey::MemberBalanceImprovement => "个百分点",
+            MetricKey::ApprovedProjectScore => "分",
             _ => "",
         }
     }
@@ -800,7 +807,7 @@ impl Standard {
                         "activities_per_term",
                         "联合教研活动",
                         "集体备课、听课评课、公开课、专题讲座等联合教研活动每学期不少于10次。",
-                        5.0,
+                        4.0,
                         M::ActivitiesPerTerm { kind: None },
                         lin(0.0, 10.0),
                     ),
@@ -818,13 +825,21 @@ impl Standard {
                         "students_together",
                         "学生共育",
                         "学生手拉手结对、联合活动（一学期至少一次共同的文化体育艺术活动），设立帮困基金。",
-                        4.0,
+                        3.0,
                     ),
                     manual(
                         "unified_tests",
                         "统一质量检测",
                         "统一命题、统一时间、统一阅卷，定期开展质量分析，教学进度保持同步。",
+                        2.0,
+                    ),
+                    auto(
+                        "approved_project_score",
+                        "项目评估",
+                        "核心校申报的教共体项目经教育局评审通过，项目周期在本学年结束的，按评审得分的平均分计分：60分起评，90分及以上得满分；没有通过评审的项目不得分。",
                         3.0,
+                        M::ApprovedProjectScore,
+                        lin(60.0, 90.0),
                     ),
                 ],
             ),

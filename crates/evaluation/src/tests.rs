@@ -43,8 +43,8 @@ fn preset_is_valid_and_totals_100() {
         names,
         ["管理共进", "师资共育", "资源共享", "协同发展", "整体提升"]
     );
-    // All 15 metrics are used; activities twice (all kinds, and same_topic): 16 keys.
-    assert_eq!(s.metrics().len(), 16);
+    // All 16 metrics are used; activities twice (all kinds, and same_topic): 17 keys.
+    assert_eq!(s.metrics().len(), 17);
     // Source texts quoted.
     assert!(
         s.indicator("long_term_exchanges")
@@ -730,4 +730,51 @@ proptest! {
         let d = development_index(&IndexFormula::preset(), 1, 2025, &map).unwrap();
         prop_assert!((0.0..=100.0).contains(&d.index));
     }
+}
+
+#[test]
+fn approved_project_score_in_the_preset() {
+    let s = Standard::preset(1, 2025);
+    let i = s
+        .indicator("approved_project_score")
+        .expect("in the preset");
+    assert!(close(i.max_points, 3.0));
+    let dim = s
+        .dimensions
+        .iter()
+        .find(|d| {
+            d.indicators
+                .iter()
+                .any(|x| x.key == "approved_project_score")
+        })
+        .unwrap();
+    assert_eq!(dim.name, "协同发展");
+    assert!(close(dim.weighted_max(), 20.0));
+    assert_eq!(
+        MetricKey::parse("approved_project_score"),
+        Some(MetricKey::ApprovedProjectScore)
+    );
+    // Mean score 75: half the points; none approved (0): nothing.
+    let card = |v: f64| {
+        score_community(
+            &s,
+            &CommunityInput {
+                metrics: vec![mv(MetricKey::ApprovedProjectScore, v)],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let half = card(75.0);
+    let p = find(&half, "approved_project_score");
+    assert!(close(p.score, 1.5));
+    assert_eq!(
+        p.explanation,
+        "通过评审项目平均得分 75 分，起评线 60 分、目标 90 分，按比例得 1.5 分（满分 3 分）"
+    );
+    assert!(close(find(&card(0.0), "approved_project_score").score, 0.0));
+    assert!(close(
+        find(&card(96.0), "approved_project_score").score,
+        3.0
+    ));
 }

@@ -416,6 +416,40 @@ impl Store {
                     .member_balance_improvement(community_id, com.region_id, year)
                     .await?
                     .map(|f| (f.mean, f.evidence)),
+                MetricKey::ApprovedProjectScore => {
+                    // Approved projects whose period ends in the school year; the score the reviewers
+                    // gave on approval. None approved: 0, with no evidence.
+                    let rows: Vec<(i64, String, Option<f64>)> = sqlx::query_as(
+                        "SELECT id, title, score FROM projects WHERE community_id = $1 AND status = 'approved' \
+                         AND period_to >= $2 AND period_to <= $3 ORDER BY period_to, id",
+                    )
+                    .bind(community_id)
+                    .bind(from.clone())
+                    .bind(to.clone())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let scores: Vec<f64> = rows.iter().map(|r| r.2.unwrap_or(0.0)).collect();
+                    Some((
+                        if scores.is_empty() {
+                            0.0
+                        } else {
+                            scores.iter().sum::<f64>() / scores.len() as f64
+                        },
+                        rows.iter()
+                            .map(|r| {
+                                ev(
+                                    "project",
+                                    r.0,
+                                    format!(
+                                        "{} 评审得分 {}",
+                                        r.1,
+                                        gongjin_evaluation::fmt_num(r.2.unwrap_or(0.0))
+                                    ),
+                                )
+                            })
+                            .collect(),
+                    ))
+                }
             };
             if let Some((value, evidence)) = value {
                 out.push(MetricValue {
@@ -546,7 +580,8 @@ impl Store {
 
     /// Member schools' mean change in balance attainment from last school year to this one, in
     /// percentage points: a part's attainment is the mean over the seven indicators of
-    /// value / threshold capped at 1. Schools without conditions in both years are left out.
+    /// value / threshold capped at 1. Schools without conditions in both years are left out, and so
+    /// are parts the region's balance rules exclude (fewer students than their minimum enrolment).
     async fn member_balance_improvement(
         &self,
         community_id: i64,
@@ -566,7 +601,7 @@ impl Store {
                 .stages
                 .iter()
                 .flat_map(|s| s.parts.iter())
-                .filter(|p| p.school_id == school && !p.values.is_empty())
+                .filter(|p| p.school_id == school && p.included && !p.values.is_empty())
                 .map(|p| {
                     p.values.iter().map(|x| x.share.min(1.0)).sum::<f64>() / p.values.len() as f64
                 })

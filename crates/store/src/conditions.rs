@@ -109,7 +109,8 @@ pub struct BalancePart {
     pub included: bool,
     pub values: Vec<BalancePartValue>,
     pub met_count: usize,
-    /// At least 6 of 7 met and the rest at ≥ 85 % of their thresholds.
+    /// At least `min_met` of 7 met and the rest at ≥ `floor_share` of their thresholds (national: 6 of 7, 85 %),
+    /// the rules in force for the region.
     pub meets_standard: bool,
     pub registry: Vec<RegistryDisagreement>,
 }
@@ -141,6 +142,8 @@ pub struct BalanceView {
     pub min_enrolment: u32,
     pub min_met: usize,
     pub floor_share: f64,
+    /// The rules in force for the region (its own, an ancestor's or the national defaults) and their source.
+    pub rules: RegionBalanceRules,
     pub stages: Vec<BalanceStageView>,
 }
 
@@ -437,14 +440,16 @@ impl Store {
             .collect())
     }
 
-    /// The balance report of a region (its whole subtree) for a school year, with the default rules.
+    /// The balance report of a region (its whole subtree) for a school year, with the rules in force for the
+    /// region ([`Store::balance_rules`]).
     pub async fn balance(&self, region_id: i64, year: i32) -> Result<BalanceView> {
         let region = self.get_region(region_id).await?;
         let records = self
             .conditions(&Visible::RegionPrefix(region.path.clone()), Some(year))
             .await?;
         let registry = self.registry_counts(&region.path).await?;
-        let rules = BalanceRules::default();
+        let in_force = self.balance_rules(region_id).await?;
+        let rules = in_force.rules.engine();
         let parts: Vec<SchoolPart> = records.iter().map(part_of).collect();
         let report = gongjin_balance::evaluate(&parts, &rules);
         let by_id: HashMap<String, &ConditionRecord> = records
@@ -555,6 +560,7 @@ impl Store {
             min_enrolment: rules.min_enrolment,
             min_met: rules.school_rule.min_met,
             floor_share: rules.school_rule.floor_share,
+            rules: in_force,
             stages,
         })
     }
@@ -667,7 +673,8 @@ impl Store {
                 higher_degree: m.higher_degree,
             });
         }
-        let w = match gongjin_balance::what_if(&parts, &tm, &BalanceRules::default()) {
+        let rules = self.balance_rules(region_id).await?.rules.engine();
+        let w = match gongjin_balance::what_if(&parts, &tm, &rules) {
             Ok(w) => w,
             Err(e) => return Ok(Err(WhatIfProblem(e.to_string()))),
         };
@@ -750,4 +757,185 @@ pub fn by_part(records: &[ConditionRecord]) -> BTreeMap<(i64, String), &Conditio
 /// The indicator keys in the order of the national standard.
 pub fn indicator_keys() -> Vec<&'static str> {
     Indicator::ALL.iter().map(|i| i.key()).collect()
+}
+
+/// A region's balance rules (优质均衡认定规则) as stored, edited and sent over the API. Numbers are signed so
+/// that a bad value reaches [`BalanceRuleSettings::validate`] and gets a message naming the field.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BalanceRuleSettings {
+    /// A school part meets the standard when at least this many of the seven indicators reach the national
+    /// threshold (0–7; national rule 6).
+    pub min_met: i64,
+    /// … and every other indicator reaches at least this share of its threshold (0 < share ≤ 1; national 0.85).
+    pub floor_share: f64,
+    /// Parts with fewer students are excluded from the school rule and the CVs (≥ 0; national 50).
+    pub min_enrolment: i64,
+    /// Highest CV of an indicator across the primary parts (> 0; national 0.50).
+    pub cv_threshold_primary: f64,
+    /// Highest CV of an indicator across the junior parts (> 0; national 0.45).
+    pub cv_threshold_junior: f64,
+}
+
+/// The largest accepted minimum enrolment.
+pub const MAX_MIN_ENROLMENT: i64 = 100_000;
+
+impl BalanceRuleSettings {
+    /// The national rules: 6 of 7, the rest at 85 %, parts under 50 students excluded, CV ≤ 0.50 / 0.45.
+    pub fn national() -> Self {
+        Self::of(&BalanceRules::default())
+    }
+
+    pub fn of(r: &BalanceRules) -> Self {
+        BalanceRuleSettings {
+            min_met: r.school_rule.min_met as i64,
+            floor_share: r.school_rule.floor_share,
+            min_enrolment: i64::from(r.min_enrolment),
+            cv_threshold_primary: r.cv_threshold_primary,
+            cv_threshold_junior: r.cv_threshold_junior,
+        }
+    }
+
+    /// Every bad field, each with a catalogue key naming the allowed range and the value given.
+    pub fn validate(&self) -> std::result::Result<(), gongjin_domain::ValidationErrors> {
+        use gongjin_domain::FieldError;
+        let mut errs = vec![];
+        if !(0..=7).contains(&self.min_met) {
+            errs.push(FieldError::with("min_met", "error.min_met", self.min_met));
+        }
+        if !(self.floor_share.is_finite() && self.floor_share > 0.0 && self.floor_share <= 1.0) {
+            errs.push(FieldError::with(
+                "floor_share",
+                "error.floor_share",
+                self.floor_share,
+            ));
+        }
+        if !(0..=MAX_MIN_ENROLMENT).contains(&self.min_enrolment) {
+            errs.push(FieldError::with(
+                "min_enrolment",
+                "error.min_enrolment",
+                self.min_enrolment,
+            ));
+        }
+        for (field, v) in [
+            ("cv_threshold_primary", self.cv_threshold_primary),
+            ("cv_threshold_junior", self.cv_threshold_junior),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                errs.push(FieldError::with(field, "error.cv_threshold", v));
+            }
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(gongjin_domain::ValidationErrors(errs))
+        }
+    }
+
+    /// The engine's rules (assumes [`Self::validate`] passed; out-of-range values are clamped).
+    pub fn engine(&self) -> BalanceRules {
+        BalanceRules {
+            school_rule: gongjin_balance::SchoolRule {
+                min_met: self.min_met.clamp(0, 7) as usize,
+                floor_share: self.floor_share,
+            },
+            min_enrolment: u32::try_from(self.min_enrolment.max(0)).unwrap_or(u32::MAX),
+            cv_threshold_primary: self.cv_threshold_primary,
+            cv_threshold_junior: self.cv_threshold_junior,
+        }
+    }
+}
+
+/// The balance rules in force for a region and where they come from.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RegionBalanceRules {
+    pub region_id: i64,
+    /// `own` (set for this region), `inherited` (set for an ancestor region) or `national` (nothing set: the
+    /// national defaults).
+    pub source: String,
+    /// The region whose rules apply, when `own` or `inherited`.
+    pub source_region_id: Option<i64>,
+    pub source_region_name: Option<String>,
+    pub rules: BalanceRuleSettings,
+}
+
+impl Store {
+    /// The balance rules in force for a region: its own, the nearest ancestor's, or the national defaults.
+    pub async fn balance_rules(&self, region_id: i64) -> Result<RegionBalanceRules> {
+        let path = self.get_region(region_id).await?.path;
+        let row: Option<(i64, String, i64, f64, i64, f64, f64)> = sqlx::query_as(
+            "SELECT r.id, r.name, b.min_met, b.floor_share, b.min_enrolment, b.cv_threshold_primary, b.cv_threshold_junior \
+             FROM balance_rules b JOIN regions r ON r.id = b.region_id WHERE $1 LIKE r.path || '%' ORDER BY LENGTH(r.path) DESC LIMIT 1",
+        )
+        .bind(path)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some((id, name, min_met, floor_share, min_enrolment, p, j)) => RegionBalanceRules {
+                region_id,
+                source: if id == region_id { "own" } else { "inherited" }.into(),
+                source_region_id: Some(id),
+                source_region_name: Some(name),
+                rules: BalanceRuleSettings {
+                    min_met,
+                    floor_share,
+                    min_enrolment,
+                    cv_threshold_primary: p,
+                    cv_threshold_junior: j,
+                },
+            },
+            None => RegionBalanceRules {
+                region_id,
+                source: "national".into(),
+                source_region_id: None,
+                source_region_name: None,
+                rules: BalanceRuleSettings::national(),
+            },
+        })
+    }
+
+    /// Sets a region's balance rules (inherited by the regions below it), in one transaction with its audit
+    /// entry. Refuses invalid rules, writing nothing.
+    pub async fn set_balance_rules(
+        &self,
+        actor: &Actor,
+        region_id: i64,
+        r: &BalanceRuleSettings,
+    ) -> Result<RegionBalanceRules> {
+        r.validate()?;
+        let region = self.get_region(region_id).await?;
+        let before = self.balance_rules(region_id).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM balance_rules WHERE region_id = $1")
+            .bind(region_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO balance_rules (region_id, min_met, floor_share, min_enrolment, cv_threshold_primary, cv_threshold_junior, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(region_id)
+        .bind(r.min_met)
+        .bind(r.floor_share)
+        .bind(r.min_enrolment)
+        .bind(r.cv_threshold_primary)
+        .bind(r.cv_threshold_junior)
+        .bind(crate::now())
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "update",
+                entity: "balance_rules",
+                entity_id: Some(region_id),
+                region_path: &region.path,
+                summary: region.name.clone(),
+                before: audit::json(&before.rules),
+                after: audit::json(r),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.balance_rules(region_id).await
+    }
 }

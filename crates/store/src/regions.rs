@@ -182,6 +182,10 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM balance_rules WHERE region_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM regions WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

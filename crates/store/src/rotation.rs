@@ -283,7 +283,9 @@ impl Store {
             weights: Default::default(),
             locks: vec![],
             forbids,
-            balance_rules: Default::default(),
+            // The region's balance rules (its own, an ancestor's or the national ones): minimum enrolment and CV
+            // thresholds of the balance objective.
+            balance_rules: self.balance_rules(region_id).await?.rules.engine(),
         };
         Ok(RotationInputs {
             region,

@@ -368,3 +368,249 @@ async fn scores_come_from_the_records_behind_them() {
         e.db.finish().await;
     }
 }
+
+/// The project-review indicator as recomputed here: the mean score of the approved projects whose period ends
+/// in the school year, scored linearly from 60 (0 points) to 90 (full marks).
+fn project_points(projects: &[Value], year: i32, max: f64) -> (f64, Vec<i64>) {
+    let (from, to) = gongjin_domain::school_year_bounds(year);
+    let (from, to) = (from.to_string(), to.to_string());
+    let counted: Vec<&Value> = projects
+        .iter()
+        .filter(|p| {
+            let end = p["period_to"].as_str().unwrap();
+            p["status"] == "approved" && end >= from.as_str() && end <= to.as_str()
+        })
+        .collect();
+    let mut ids: Vec<i64> = counted.iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    ids.sort_unstable();
+    if counted.is_empty() {
+        return (0.0, ids);
+    }
+    let mean = counted
+        .iter()
+        .map(|p| p["score"].as_f64().unwrap())
+        .sum::<f64>()
+        / counted.len() as f64;
+    (((mean - 60.0) / 30.0).clamp(0.0, 1.0) * max, ids)
+}
+
+#[tokio::test]
+async fn approved_projects_count_in_the_standard() {
+    for db in gongjin_store::testing::all().await {
+        let label = db.label;
+        let e = env(db).await;
+        let lead = Client::login(&e.app, "lead1", DEMO_PASSWORD).await;
+        let admin = Client::login(&e.app, "zengdu_admin", DEMO_PASSWORD).await;
+        let community = lead.get("/api/v1/auth/me").await.json()["scope_id"]
+            .as_i64()
+            .unwrap();
+        let core = lead
+            .get(&format!("/api/v1/communities/{community}"))
+            .await
+            .json()["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["role"] == "core")
+            .unwrap()["school_id"]
+            .as_i64()
+            .unwrap();
+        let year = gongjin_domain::school_year_of(gongjin_store::today());
+        let (_, last_day) = gongjin_domain::school_year_bounds(year);
+        let card = || async {
+            let r = lead
+                .get(&format!(
+                    "/api/v1/assessments?community_id={community}&year={year}"
+                ))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            r.json()
+        };
+        let projects = || async {
+            lead.get(&format!("/api/v1/projects?community_id={community}"))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .clone()
+        };
+        // A project drafted by the core school and moved through the given actions.
+        let project = |title: &str, to: String, moves: Vec<(&'static str, Option<f64>)>| {
+            let (lead, admin) = (&lead, &admin);
+            let body = json!({"community_id": community, "school_id": core, "title": title, "goal": "成员校课堂达标率提高",
+                "period_from": format!("{year}-09-01"), "period_to": to});
+            async move {
+                let r = lead.post("/api/v1/projects", body).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+                let id = r.json()["id"].as_i64().unwrap();
+                for (action, score) in moves {
+                    let c = if action == "submit" { lead } else { admin };
+                    let r = c
+                        .post(
+                            &format!("/api/v1/projects/{id}/moves"),
+                            json!({"action": action, "score": score, "comment": "评审意见"}),
+                        )
+                        .await;
+                    assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.text());
+                }
+                id
+            }
+        };
+        let approve = |s: f64| {
+            vec![
+                ("submit", None),
+                ("start_review", None),
+                ("approve", Some(s)),
+            ]
+        };
+
+        let c0 = card().await;
+        let i0 = by_metric(&c0, "approved_project_score");
+        let max = i0["max_points"].as_f64().unwrap();
+        assert_eq!(i0["status"], "measured", "{label}: {i0}");
+        assert_eq!(i0["score"].as_f64(), Some(0.0), "{label}");
+        assert!(i0["evidence"].as_array().unwrap().is_empty(), "{label}");
+        let total0 = c0["total"].as_f64().unwrap();
+
+        // A draft, a returned project, one under review, and one approved but ending next school year: nothing.
+        let in_year = last_day.to_string();
+        let draft = project("草稿项目", in_year.clone(), vec![]).await;
+        let returned = project(
+            "退回项目",
+            in_year.clone(),
+            vec![("submit", None), ("start_review", None), ("return", None)],
+        )
+        .await;
+        let reviewing = project(
+            "评审中项目",
+            in_year.clone(),
+            vec![("submit", None), ("start_review", None)],
+        )
+        .await;
+        let later = project(
+            "下学年结束的项目",
+            format!("{}-12-31", year + 1),
+            approve(100.0),
+        )
+        .await;
+        let c1 = card().await;
+        let i1 = by_metric(&c1, "approved_project_score");
+        assert_eq!(i1["score"].as_f64(), Some(0.0), "{label}: {i1}");
+        assert!(
+            (c1["total"].as_f64().unwrap() - total0).abs() < 1e-9,
+            "{label}"
+        );
+        assert!(i1["evidence"].as_array().unwrap().is_empty(), "{label}");
+
+        // Approved with 75: (75 − 60) / 30 of the points; the total moves by exactly that.
+        let a = project(
+            "城乡课堂共同提升项目",
+            format!("{}-06-30", year + 1),
+            approve(75.0),
+        )
+        .await;
+        let c2 = card().await;
+        let i2 = by_metric(&c2, "approved_project_score");
+        let (expected, ids) = project_points(&projects().await, year, max);
+        assert!((expected - max * 0.5).abs() < 1e-9, "{label}: {expected}");
+        assert!(
+            (i2["score"].as_f64().unwrap() - expected).abs() < 1e-9,
+            "{label}: {i2}"
+        );
+        assert!(
+            (c2["total"].as_f64().unwrap() - total0 - expected).abs() < 1e-9,
+            "{label}"
+        );
+        assert_eq!(ids, vec![a], "{label}");
+        assert_eq!(evidence_ids(&i2), ids, "{label}");
+
+        // A second, scored 95: the mean is 85.
+        let b = project("名师工作室送教项目", in_year.clone(), approve(95.0)).await;
+        let c3 = card().await;
+        let i3 = by_metric(&c3, "approved_project_score");
+        assert_eq!(i3["value"].as_f64(), Some(85.0), "{label}");
+        let (expected, ids) = project_points(&projects().await, year, max);
+        assert!(
+            (i3["score"].as_f64().unwrap() - expected).abs() < 1e-9,
+            "{label}"
+        );
+        assert!(
+            (c3["total"].as_f64().unwrap() - total0 - expected).abs() < 1e-9,
+            "{label}"
+        );
+        let mut both = vec![a, b];
+        both.sort_unstable();
+        assert_eq!(ids, both, "{label}");
+        // The drill-down lists exactly the approved projects of the year, each linking to its page.
+        assert_eq!(evidence_ids(&i3), both, "{label}");
+        assert!(
+            i3["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x["kind"] == "project"),
+            "{label}"
+        );
+        let html = lead
+            .get(&format!("/assessment?community_id={community}&year={year}"))
+            .await
+            .text();
+        for id in [a, b] {
+            assert!(
+                html.contains(&format!("href=\"/projects/{id}\"")),
+                "{label} {id}"
+            );
+        }
+        for id in [draft, returned, reviewing, later] {
+            assert!(
+                !html.contains(&format!("href=\"/projects/{id}\"")),
+                "{label} {id}"
+            );
+        }
+        e.db.finish().await;
+    }
+}
+
+/// The balance improvement of the member schools follows the region's balance rules: with a minimum enrolment
+/// no part reaches, every part is excluded and the metric cannot be measured; back to the national rules, it is.
+#[tokio::test]
+async fn member_balance_improvement_follows_the_regions_balance_rules() {
+    for db in gongjin_store::testing::all().await {
+        let label = db.label;
+        let e = env(db).await;
+        let lead = Client::login(&e.app, "lead1", DEMO_PASSWORD).await;
+        let admin = Client::login(&e.app, "zengdu_admin", DEMO_PASSWORD).await;
+        let community = lead.get("/api/v1/auth/me").await.json()["scope_id"]
+            .as_i64()
+            .unwrap();
+        let region = admin.get("/api/v1/auth/me").await.json()["scope_id"]
+            .as_i64()
+            .unwrap();
+        let year = gongjin_domain::school_year_of(gongjin_store::today());
+        let bi = || async {
+            let card = lead
+                .get(&format!(
+                    "/api/v1/assessments?community_id={community}&year={year}"
+                ))
+                .await
+                .json();
+            by_metric(&card, "member_balance_improvement")
+        };
+        let before = bi().await;
+        if before["status"] != "measured" {
+            // The demo's two years of conditions are not this school year and last; nothing to compare.
+            e.db.finish().await;
+            continue;
+        }
+        let rules = |min_p: i64| json!({"min_met": 6, "floor_share": 0.85, "min_enrolment": min_p, "cv_threshold_primary": 0.5, "cv_threshold_junior": 0.45});
+        let uri = format!("/api/v1/regions/{region}/balance-rules");
+        assert_eq!(admin.put(&uri, rules(100_000)).await.status, StatusCode::OK);
+        let none = bi().await;
+        assert_eq!(none["status"], "missing_metric", "{label}: {none}");
+        assert!(none["evidence"].as_array().unwrap().is_empty(), "{label}");
+        assert_eq!(admin.put(&uri, rules(50)).await.status, StatusCode::OK);
+        let again = bi().await;
+        assert_eq!(again["value"], before["value"], "{label}");
+        e.db.finish().await;
+    }
+}

@@ -1,7 +1,8 @@
 //! Balance monitoring (优质均衡): the conditions import (all or nothing, 第N行 errors, re-import updates), the
 //! figures against an independent recomputation written here (enrolment-weighted CV, nine-year school split by
 //! stage, the ≥6-of-7 rule, small parts excluded), the demo's figures, the what-if, the page and its export,
-//! and every new route refused outside the caller's scope for the five demo roles — on both backends.
+//! every new route refused outside the caller's scope for the five demo roles, and the region's balance rules
+//! (stored per region, inherited, validated, audited, refused without the right) — on both backends.
 
 mod common;
 
@@ -70,6 +71,11 @@ impl Part {
     }
     /// The ≥6-of-7 rule: at least six thresholds reached, every other one at ≥ 85 %.
     fn meets(&self) -> bool {
+        self.meets_with(6, 0.85, 50.0)
+    }
+    /// The school rule of a region: at least `min_met` thresholds reached, every other one at ≥ `floor` of
+    /// its threshold, and at least `min_p` students.
+    fn meets_with(&self, min_met: usize, floor_share: f64, min_p: f64) -> bool {
         let mut met = 0;
         let mut floor = true;
         for i in 0..7 {
@@ -77,11 +83,11 @@ impl Part {
             let t = threshold(self.stage, i);
             if v >= t - 1e-9 {
                 met += 1;
-            } else if v < 0.85 * t - 1e-9 {
+            } else if v < floor_share * t - 1e-9 {
                 floor = false;
             }
         }
-        self.p >= 50.0 && met >= 6 && floor
+        self.p >= min_p && met >= min_met && floor
     }
 }
 
@@ -715,6 +721,519 @@ async fn every_balance_route_is_refused_outside_the_callers_scope() {
             .await
             .json();
         assert_eq!(v["stages"][0]["parts"][0]["enrolment"], 600, "{label}");
+        e.db.finish().await;
+    }
+}
+
+/// Parts of 曾都区 for the rules tests (school year 2040): verdicts that move with the rules.
+async fn rule_parts(c: &Client) -> Vec<Part> {
+    let primary = codes(c, "primary").await;
+    let junior = codes(c, "junior").await;
+    vec![
+        // Seven of seven, 500 students.
+        p(
+            &primary[0],
+            "primary",
+            500.0,
+            [25.0, 6.0, 5.0, 2500.0, 4000.0, 1_100_000.0, 12.0],
+        ),
+        // Six of seven, the seventh at 87 %: meets under 6-of-7, not under 7-of-7.
+        p(
+            &primary[1],
+            "primary",
+            400.0,
+            [20.0, 5.0, 4.0, 2000.0, 3200.0, 900_000.0, 8.0],
+        ),
+        // Six of seven, the seventh at 76 %: meets only when the floor share is at most 0.76.
+        p(
+            &primary[2],
+            "primary",
+            400.0,
+            [20.0, 5.0, 4.0, 2000.0, 3200.0, 900_000.0, 7.0],
+        ),
+        // Seven of seven but only 120 students: counted under the national rule, excluded at 200.
+        p(
+            &primary[3],
+            "primary",
+            120.0,
+            [6.0, 2.0, 2.0, 700.0, 1000.0, 300_000.0, 3.0],
+        ),
+        // 40 students: excluded under the national rule, counted at 0.
+        p(
+            &primary[4],
+            "primary",
+            40.0,
+            [2.0, 1.0, 1.0, 200.0, 400.0, 90_000.0, 1.0],
+        ),
+        p(
+            &junior[0],
+            "junior",
+            800.0,
+            [45.0, 9.0, 8.0, 5000.0, 9000.0, 2_200_000.0, 20.0],
+        ),
+        p(
+            &junior[1],
+            "junior",
+            150.0,
+            [9.0, 2.0, 2.0, 900.0, 1600.0, 400_000.0, 4.0],
+        ),
+    ]
+}
+
+/// Checks the API's figures for 2040 against the rules as recomputed here: every part's inclusion and verdict,
+/// every stage's included count, each indicator's CV over the included parts and its pass flag.
+fn check_against(
+    label: &str,
+    v: &Value,
+    parts: &[Part],
+    (min_met, floor, min_p, cv_p, cv_j): (usize, f64, f64, f64, f64),
+) {
+    for stage in ["primary", "junior"] {
+        let included: Vec<&Part> = parts
+            .iter()
+            .filter(|x| x.stage == stage && x.p >= min_p && x.p > 0.0)
+            .collect();
+        let Some(s) = v["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["stage"] == stage)
+        else {
+            assert!(included.is_empty(), "{label} {stage} missing");
+            continue;
+        };
+        let cv_threshold = if stage == "primary" { cv_p } else { cv_j };
+        assert_eq!(s["cv_threshold"].as_f64(), Some(cv_threshold), "{label}");
+        assert_eq!(s["included_parts"], included.len(), "{label} {stage}");
+        let meeting = parts
+            .iter()
+            .filter(|x| x.stage == stage && x.meets_with(min_met, floor, min_p))
+            .count();
+        assert_eq!(s["parts_meeting_standard"], meeting, "{label} {stage}");
+        for (i, key) in KEYS.iter().enumerate() {
+            let ind = s["indicators"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["key"] == *key)
+                .unwrap();
+            let cv = weighted_cv(
+                &included
+                    .iter()
+                    .map(|x| (x.p, x.value(i)))
+                    .collect::<Vec<_>>(),
+            );
+            let got = ind["cv"].as_f64().unwrap();
+            assert!(
+                (got - cv).abs() < 1e-9,
+                "{label} {stage} {key}: {got} vs {cv}"
+            );
+            assert_eq!(
+                ind["pass"].as_bool(),
+                Some(cv <= cv_threshold + 1e-12),
+                "{label} {stage} {key}"
+            );
+        }
+        for x in parts.iter().filter(|x| x.stage == stage) {
+            let row = s["parts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["school_code"] == x.code.as_str())
+                .unwrap();
+            assert_eq!(
+                row["included"].as_bool(),
+                Some(x.p >= min_p),
+                "{label} {}",
+                x.code
+            );
+            assert_eq!(
+                row["meets_standard"].as_bool(),
+                Some(x.meets_with(min_met, floor, min_p)),
+                "{label} {} under {min_met}/{floor}/{min_p}",
+                x.code
+            );
+        }
+    }
+}
+
+fn rules_json(min_met: i64, floor: f64, min_p: i64, cv_p: f64, cv_j: f64) -> Value {
+    json!({
+        "min_met": min_met,
+        "floor_share": floor,
+        "min_enrolment": min_p,
+        "cv_threshold_primary": cv_p,
+        "cv_threshold_junior": cv_j,
+    })
+}
+
+async fn audit_count(c: &Client) -> usize {
+    c.get("/api/v1/audit?entity=balance_rules&per_page=200")
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn region_rules_change_verdicts_exclusions_and_cvs() {
+    for db in gongjin_store::testing::all().await {
+        let label = db.label;
+        let e = env(db).await;
+        let root = Client::login(&e.app, "admin", ADMIN_PASSWORD).await;
+        let admin = Client::login(&e.app, "zengdu_admin", DEMO_PASSWORD).await;
+        let region = admin.get("/api/v1/auth/me").await.json()["scope_id"]
+            .as_i64()
+            .unwrap();
+        let parts = rule_parts(&admin).await;
+        let mut csv = format!("{HEADER}\n");
+        for x in &parts {
+            csv.push_str(&x.csv("2040"));
+            csv.push('\n');
+        }
+        let (status, report) = import(&admin, &csv, false).await;
+        assert_eq!(status, StatusCode::OK, "{label}: {report}");
+        let balance = || async {
+            let r = admin
+                .get(&format!("/api/v1/balance?region_id={region}&year=2040"))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            r.json()
+        };
+
+        // Nothing set: the national rules, reported as such.
+        let r = admin
+            .get(&format!("/api/v1/regions/{region}/balance-rules"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.text());
+        let r = r.json();
+        assert_eq!(r["source"], "national", "{label}");
+        assert_eq!(r["rules"], rules_json(6, 0.85, 50, 0.5, 0.45), "{label}");
+        let v = balance().await;
+        assert_eq!(v["rules"]["source"], "national");
+        check_against(label, &v, &parts, (6, 0.85, 50.0, 0.5, 0.45));
+        // The planted verdicts under the national rule.
+        let verdicts: Vec<bool> = parts[..5].iter().map(Part::meets).collect();
+        assert_eq!(verdicts, [true, true, false, true, false], "{label}");
+
+        // Set on the city (随州市) by the installation's administrator: 曾都区 inherits it.
+        let city = root
+            .get("/api/v1/regions?q=%E9%9A%8F%E5%B7%9E%E5%B8%82")
+            .await
+            .json()["items"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let r = root
+            .put(
+                &format!("/api/v1/regions/{city}/balance-rules"),
+                rules_json(6, 0.75, 50, 0.5, 0.45),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.text());
+        assert_eq!(r.json()["source"], "own");
+        let v = balance().await;
+        assert_eq!(v["rules"]["source"], "inherited", "{label}");
+        assert_eq!(v["rules"]["source_region_id"], city);
+        check_against(label, &v, &parts, (6, 0.75, 50.0, 0.5, 0.45));
+        assert!(parts[2].meets_with(6, 0.75, 50.0) && !parts[2].meets());
+
+        // 7 of 7, set on 曾都区 itself: the 6-of-7 schools no longer meet the standard.
+        let before = audit_count(&admin).await;
+        let r = admin
+            .put(
+                &format!("/api/v1/regions/{region}/balance-rules"),
+                rules_json(7, 0.85, 50, 0.5, 0.45),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.text());
+        let r = r.json();
+        assert_eq!(r["source"], "own");
+        assert_eq!(r["rules"]["min_met"], 7);
+        assert_eq!(audit_count(&admin).await, before + 1, "{label}");
+        let log = admin
+            .get("/api/v1/audit?entity=balance_rules&per_page=200")
+            .await
+            .json();
+        let entry = &log["items"][0];
+        assert_eq!(entry["entity_id"], region, "{label}");
+        assert_eq!(entry["username"], "zengdu_admin");
+        let v = balance().await;
+        assert_eq!(v["min_met"], 7);
+        check_against(label, &v, &parts, (7, 0.85, 50.0, 0.5, 0.45));
+        assert!(!parts[1].meets_with(7, 0.85, 50.0) && parts[1].meets());
+
+        // Minimum enrolment 200: the 120- and 150-student parts are left out of the verdicts and the CVs.
+        let r = admin
+            .put(
+                &format!("/api/v1/regions/{region}/balance-rules"),
+                rules_json(6, 0.85, 200, 0.5, 0.45),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.text());
+        let v = balance().await;
+        assert_eq!(v["min_enrolment"], 200);
+        check_against(label, &v, &parts, (6, 0.85, 200.0, 0.5, 0.45));
+        let primary = v["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["stage"] == "primary")
+            .unwrap();
+        assert_eq!(primary["included_parts"], 3, "{label}");
+
+        // Minimum enrolment 0 and tight CV thresholds: every part counts, the CV verdicts follow the thresholds.
+        let r = admin
+            .put(
+                &format!("/api/v1/regions/{region}/balance-rules"),
+                rules_json(6, 0.85, 0, 0.05, 0.9),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.text());
+        let v = balance().await;
+        check_against(label, &v, &parts, (6, 0.85, 0.0, 0.05, 0.9));
+
+        // The what-if uses the region's thresholds too.
+        let w = admin
+            .post(
+                "/api/v1/balance/what-if",
+                json!({"region_id": region, "year": 2040, "moves": []}),
+            )
+            .await;
+        assert_eq!(w.status, StatusCode::OK, "{label}: {}", w.text());
+        let w = w.json();
+        for s in w["stages"].as_array().unwrap() {
+            let t = if s["stage"] == "primary" { 0.05 } else { 0.9 };
+            for i in s["indicators"].as_array().unwrap() {
+                assert_eq!(i["cv_threshold"].as_f64(), Some(t), "{label}");
+            }
+        }
+
+        // The page states the rules in force; the bureau sees the form.
+        let page = admin
+            .get(&format!("/balance?region_id={region}&year=2040"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert!(html.contains("id=\"rules-form\""), "{label}");
+        assert!(html.contains("在校生不足0人"), "{label}");
+        assert!(html.contains("本区域设定"), "{label}");
+        e.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_balance_rules_are_refused_and_change_nothing() {
+    for db in gongjin_store::testing::all().await {
+        let label = db.label;
+        let e = env(db).await;
+        let admin = Client::login(&e.app, "zengdu_admin", DEMO_PASSWORD).await;
+        let region = admin.get("/api/v1/auth/me").await.json()["scope_id"]
+            .as_i64()
+            .unwrap();
+        let uri = format!("/api/v1/regions/{region}/balance-rules");
+        let r = admin.put(&uri, rules_json(5, 0.8, 100, 0.6, 0.5)).await;
+        assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.text());
+        let saved = admin.get(&uri).await.json();
+        let audits = audit_count(&admin).await;
+        for (body, field, says) in [
+            (
+                rules_json(8, 0.85, 50, 0.5, 0.45),
+                "min_met",
+                "七项中至少达标项数：应为 0 到 7 之间的整数，实际为 8",
+            ),
+            (rules_json(-1, 0.85, 50, 0.5, 0.45), "min_met", "实际为 -1"),
+            (
+                rules_json(6, 0.0, 50, 0.5, 0.45),
+                "floor_share",
+                "其余指标最低达成比例：应大于 0 且不超过 1",
+            ),
+            (
+                rules_json(6, 1.2, 50, 0.5, 0.45),
+                "floor_share",
+                "实际为 1.2",
+            ),
+            (
+                rules_json(6, 0.85, -5, 0.5, 0.45),
+                "min_enrolment",
+                "纳入计算的最少在校生数：应为 0 到 100000 之间的整数，实际为 -5",
+            ),
+            (
+                rules_json(6, 0.85, 50, 0.0, 0.45),
+                "cv_threshold_primary",
+                "小学差异系数上限：应大于 0",
+            ),
+            (
+                rules_json(6, 0.85, 50, 0.5, -0.1),
+                "cv_threshold_junior",
+                "初中差异系数上限：应大于 0",
+            ),
+        ] {
+            let r = admin.put(&uri, body.clone()).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label} {body}");
+            let j = r.json();
+            let fields = j["error"]["fields"].as_array().unwrap();
+            assert_eq!(fields.len(), 1, "{label} {j}");
+            assert_eq!(fields[0]["field"], field, "{label} {j}");
+            assert!(
+                fields[0]["message"].as_str().unwrap().contains(says),
+                "{label} {j}"
+            );
+        }
+        // Every bad field named at once.
+        let r = admin.put(&uri, rules_json(9, 2.0, -1, 0.0, 0.0)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json()["error"]["fields"].as_array().unwrap().len(), 5);
+        // A missing field or a wrong type: 400.
+        let r = admin.put(&uri, json!({"min_met": 6})).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{label}");
+        let r = admin
+            .put(&uri, json!({"min_met": "six", "floor_share": 0.85, "min_enrolment": 50, "cv_threshold_primary": 0.5, "cv_threshold_junior": 0.45}))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{label}");
+
+        // The page's form: a bad value is shown beside its field (422), nothing saved.
+        let token = csrf(&admin).await;
+        let form = |min_met: &str, floor: &str, min_p: &str| {
+            vec![
+                ("_csrf", token.clone()),
+                ("region_id", region.to_string()),
+                ("year", "2025".to_owned()),
+                ("min_met", min_met.to_owned()),
+                ("floor_share", floor.to_owned()),
+                ("min_enrolment", min_p.to_owned()),
+                ("cv_threshold_primary", "0.5".to_owned()),
+                ("cv_threshold_junior", "0.45".to_owned()),
+            ]
+        };
+        let r = admin
+            .form_owned("/balance/rules", &form("6", "abc", "50"))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            r.text().contains("其余指标最低达成比例：应为数字"),
+            "{label}"
+        );
+        let r = admin
+            .form_owned("/balance/rules", &form("12", "0.85", "50"))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            r.text()
+                .contains("七项中至少达标项数：应为 0 到 7 之间的整数，实际为 12"),
+            "{label}"
+        );
+        let r = admin
+            .form_owned("/balance/rules", &form("", "0.85", "50"))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        // Without the CSRF token: refused.
+        let mut no_token = form("7", "0.85", "50");
+        no_token[0].1 = String::new();
+        let r = admin.form_owned("/balance/rules", &no_token).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{label}");
+
+        assert_eq!(admin.get(&uri).await.json(), saved, "{label}");
+        assert_eq!(audit_count(&admin).await, audits, "{label}");
+
+        // A good form saves and comes back to the page with the new rules.
+        let r = admin
+            .form_owned("/balance/rules", &form("7", "0.9", "60"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{label}: {}", r.text());
+        let rules = admin.get(&uri).await.json()["rules"].clone();
+        assert_eq!(rules, rules_json(7, 0.9, 60, 0.5, 0.45), "{label}");
+        assert_eq!(audit_count(&admin).await, audits + 1, "{label}");
+        e.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn balance_rules_need_the_region_settings_right() {
+    for db in gongjin_store::testing::all().await {
+        let label = db.label;
+        let e = env(db).await;
+        let root = Client::login(&e.app, "admin", ADMIN_PASSWORD).await;
+        let o = outside(&root).await;
+        let zengdu = Client::login(&e.app, "zengdu_admin", DEMO_PASSWORD).await;
+        let region = zengdu.get("/api/v1/auth/me").await.json()["scope_id"]
+            .as_i64()
+            .unwrap();
+        let good = rules_json(7, 0.9, 100, 0.4, 0.4);
+        for u in [
+            "zengdu_admin",
+            "zengdu_inspector",
+            "lead1",
+            "coord1",
+            "teacher1",
+        ] {
+            let c = Client::login(&e.app, u, DEMO_PASSWORD).await;
+            let token = csrf(&c).await;
+            // Outside the caller's region: refused to everyone.
+            for rid in [o.region, region] {
+                if rid == region && u == "zengdu_admin" {
+                    continue;
+                }
+                let uri = format!("/api/v1/regions/{rid}/balance-rules");
+                assert_eq!(
+                    c.put(&uri, good.clone()).await.status,
+                    StatusCode::FORBIDDEN,
+                    "{label} {u} {rid}"
+                );
+                let r = c
+                    .form_owned(
+                        "/balance/rules",
+                        &[
+                            ("_csrf", token.clone()),
+                            ("region_id", rid.to_string()),
+                            ("year", "2025".into()),
+                            ("min_met", "7".into()),
+                            ("floor_share", "0.9".into()),
+                            ("min_enrolment", "100".into()),
+                            ("cv_threshold_primary", "0.4".into()),
+                            ("cv_threshold_junior", "0.4".into()),
+                        ],
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{label} {u} {rid}");
+            }
+            assert_eq!(
+                c.get(&format!("/api/v1/regions/{}/balance-rules", o.region))
+                    .await
+                    .status,
+                StatusCode::FORBIDDEN,
+                "{label} {u}"
+            );
+            // Reading 曾都区's rules: the bureau and its inspector.
+            let read = c
+                .get(&format!("/api/v1/regions/{region}/balance-rules"))
+                .await
+                .status;
+            let expected = if matches!(u, "zengdu_admin" | "zengdu_inspector") {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(read, expected, "{label} {u}");
+        }
+        // The inspector sees the rules as text, without the form.
+        let inspector = Client::login(&e.app, "zengdu_inspector", DEMO_PASSWORD).await;
+        let html = inspector
+            .get(&format!("/balance?region_id={region}"))
+            .await
+            .text();
+        assert!(html.contains("id=\"rules-in-force\""), "{label}");
+        assert!(html.contains("至少6项"), "{label}");
+        assert!(!html.contains("id=\"rules-form\""), "{label}");
+        // Nothing changed, nothing audited.
+        for rid in [region, o.region] {
+            let r = root
+                .get(&format!("/api/v1/regions/{rid}/balance-rules"))
+                .await
+                .json();
+            assert_eq!(r["source"], "national", "{label} {rid}");
+        }
+        assert_eq!(audit_count(&root).await, 0, "{label}");
         e.db.finish().await;
     }
 }

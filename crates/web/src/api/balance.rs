@@ -6,9 +6,11 @@ use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use gongjin_domain::authz::{Action, Resource};
-use gongjin_store::conditions::{BalanceView, MoveInput, WhatIfView};
+use gongjin_store::conditions::{
+    BalanceRuleSettings, BalanceView, MoveInput, RegionBalanceRules, WhatIfView,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -51,9 +53,10 @@ pub(crate) async fn resolve(
 }
 
 /// Per stage and indicator: the national threshold, the enrolment-weighted CV against its threshold, the pass
-/// flag and every included school's value and enrolment; per school part its seven values, the ≥6-of-7 verdict
-/// and, where the teacher registry counts a figure differently, both numbers. Bureau administrators and
-/// inspectors of the region.
+/// flag and every included school's value and enrolment; per school part its seven values, the verdict under the
+/// region's rules (national: ≥6 of 7, the rest ≥85 %, parts under 50 students left out) and, where the teacher
+/// registry counts a figure differently, both numbers; `rules`: the rules in force and where they come from.
+/// Bureau administrators and inspectors of the region.
 #[utoipa::path(get, path = "/api/v1/balance", tag = "balance", params(BalanceQuery),
     responses((status = 200, body = BalanceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -99,4 +102,41 @@ pub async fn what_if(
             ..AppError::field("moves", "error.validation", None)
         }),
     }
+}
+
+/// The balance rules in force for a region (its own, the nearest ancestor's, or the national defaults).
+#[utoipa::path(get, path = "/api/v1/regions/{id}/balance-rules", tag = "balance", params(("id" = i64, Path)),
+    responses((status = 200, body = RegionBalanceRules), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_rules(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<RegionBalanceRules>, AppError> {
+    c.require(
+        Action::Read,
+        Resource::RegionSettings,
+        &st.store.place_of_region(id).await?,
+    )?;
+    Ok(Json(st.store.balance_rules(id).await?))
+}
+
+/// Sets a region's balance rules (inherited by the regions below it): `min_met` 0–7, `floor_share` in (0, 1],
+/// `min_enrolment` ≥ 0, CV thresholds > 0. Every balance figure of the region (page, API, what-if, assessment,
+/// rotation planning) follows them. Bureau administrators of the region or above.
+#[utoipa::path(put, path = "/api/v1/regions/{id}/balance-rules", tag = "balance", params(("id" = i64, Path)), request_body = BalanceRuleSettings,
+    responses((status = 200, body = RegionBalanceRules), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_rules(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    b: Result<Json<BalanceRuleSettings>, JsonRejection>,
+) -> Result<Json<RegionBalanceRules>, AppError> {
+    c.require(
+        Action::Write,
+        Resource::RegionSettings,
+        &st.store.place_of_region(id).await?,
+    )?;
+    let r = body(b)?;
+    r.validate().map_err(AppError::validation)?;
+    Ok(Json(st.store.set_balance_rules(&c.actor(), id, &r).await?))
 }

@@ -203,6 +203,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         // Balance monitoring (优质均衡).
         .routes(routes!(balance::get))
         .routes(routes!(balance::what_if))
+        .routes(routes!(balance::get_rules, balance::put_rules))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get, projects::patch))
         .routes(routes!(projects::move_project))

@@ -32,6 +32,7 @@ pub fn evidence_url(e: &Evidence) -> String {
         "student_event" => return "/student-events".into(),
         "unified_test" => "/unified-tests",
         "school" => "/schools",
+        "project" => "/projects",
         _ => return "#".into(),
     };
     format!("{base}/{}", e.id)

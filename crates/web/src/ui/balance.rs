@@ -1,7 +1,8 @@
 //! Balance monitoring (优质均衡) page: per stage the seven indicators' weighted CV against the threshold (table
 //! and chart), the per-school table coloured against the thresholds with the ≥6-of-7 verdict and registry
-//! disagreements, its xlsx export, and the what-if of teacher moves. Bureau administrators and inspectors of
-//! the region; other roles get 403.
+//! disagreements, its xlsx export, the what-if of teacher moves, and the region's balance rules (shown as text;
+//! a form for those who may write the region's settings). Bureau administrators and inspectors of the region;
+//! other roles get 403.
 
 use super::common::*;
 use crate::AppState;
@@ -11,8 +12,11 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use gongjin_domain::authz::{Action, Resource};
 use gongjin_sheet::{Cell, Format};
-use gongjin_store::conditions::{BalanceView, MoveInput, WhatIfView};
+use gongjin_store::conditions::{
+    BalanceRuleSettings, BalanceView, MoveInput, RegionBalanceRules, WhatIfView,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -21,12 +25,14 @@ pub fn router() -> Router<AppState> {
         .route("/balance", get(page))
         .route("/balance/export", get(export))
         .route("/balance/what-if", post(what_if))
+        .route("/balance/rules", post(save_rules))
 }
 
 #[derive(Deserialize, Default)]
 pub struct BalanceParams {
     pub region_id: Option<i64>,
     pub year: Option<i32>,
+    pub notice: Option<String>,
 }
 
 /// One coloured cell of the per-school table.
@@ -93,7 +99,13 @@ struct BalancePage {
     year: i32,
     years: Vec<i32>,
     regions: Vec<Opt>,
-    min_enrolment: u32,
+    /// The rules in force as a sentence, and where they come from.
+    rules_text: String,
+    rules_source: String,
+    /// The rules form: shown to callers who may write the region's settings.
+    can_edit_rules: bool,
+    rules: RuleFields,
+    rule_errors: FormErrors,
     headers: Vec<String>,
     stages: Vec<StageBlock>,
     moves_text: String,
@@ -101,6 +113,57 @@ struct BalancePage {
     higher_degree: bool,
     what_if: Option<WhatIfBlock>,
     what_if_error: Option<String>,
+}
+
+/// The rules form's values as entered (kept on an error so the user can fix them).
+pub struct RuleFields {
+    pub min_met: String,
+    pub floor_share: String,
+    pub min_enrolment: String,
+    pub cv_threshold_primary: String,
+    pub cv_threshold_junior: String,
+}
+
+impl RuleFields {
+    fn of(r: &BalanceRuleSettings) -> Self {
+        RuleFields {
+            min_met: r.min_met.to_string(),
+            floor_share: r.floor_share.to_string(),
+            min_enrolment: r.min_enrolment.to_string(),
+            cv_threshold_primary: r.cv_threshold_primary.to_string(),
+            cv_threshold_junior: r.cv_threshold_junior.to_string(),
+        }
+    }
+}
+
+/// Fills a catalogue text's `{}` markers in order.
+fn fill(text: &str, args: &[String]) -> String {
+    args.iter()
+        .fold(text.to_owned(), |t, a| t.replacen("{}", a, 1))
+}
+
+/// The rules in force as a sentence, and their source.
+fn rules_text(tr: Tr, r: &RegionBalanceRules) -> (String, String) {
+    let x = &r.rules;
+    let text = fill(
+        tr.t("balance.rules_in_force"),
+        &[
+            x.min_met.to_string(),
+            gongjin_evaluation::fmt_num(x.floor_share * 100.0),
+            x.min_enrolment.to_string(),
+            format!("{:.2}", x.cv_threshold_primary),
+            format!("{:.2}", x.cv_threshold_junior),
+        ],
+    );
+    let source = match r.source.as_str() {
+        "own" => tr.t("balance.rules_source_own").to_owned(),
+        "inherited" => tr.tf(
+            "balance.rules_source_inherited",
+            &r.source_region_name.clone().unwrap_or_default(),
+        ),
+        _ => tr.t("balance.rules_source_national").to_owned(),
+    };
+    (text, source)
 }
 
 fn fmt(v: f64) -> String {
@@ -219,19 +282,29 @@ async fn build(
     let year = resolve(st, c, region_id, q.year).await?;
     let v = st.store.balance(region_id, year).await?;
     let tr = Tr(c.locale);
+    let (rules_text, rules_source) = rules_text(tr, &v.rules);
+    let can_edit_rules = c.may(
+        Action::Write,
+        Resource::RegionSettings,
+        &st.store.place_of_region(region_id).await?,
+    );
     let mut years = v.years.clone();
     if !years.contains(&year) {
         years.push(year);
         years.sort_unstable_by(|a, b| b.cmp(a));
     }
     Ok(BalancePage {
-        shell: Shell::new(c, "balance"),
+        shell: Shell::new(c, "balance").with_notice(q.notice.as_deref()),
         region_id,
         region_name: v.region_name.clone(),
         year,
         years,
         regions: region_opts(st, c, &region_id.to_string()).await?,
-        min_enrolment: v.min_enrolment,
+        rules_text,
+        rules_source,
+        can_edit_rules,
+        rules: RuleFields::of(&v.rules.rules),
+        rule_errors: FormErrors::default(),
         headers: headers(tr),
         stages: blocks(tr, &v),
         moves_text: String::new(),
@@ -430,6 +503,7 @@ pub async fn what_if(
     let q = BalanceParams {
         region_id: f.get("region_id").and_then(|s| s.trim().parse().ok()),
         year: f.get("year").and_then(|s| s.trim().parse().ok()),
+        notice: None,
     };
     let mut page = build(&st, &c, &q).await.or_page(&c)?;
     page.moves_text = f.get("moves").cloned().unwrap_or_default();
@@ -459,4 +533,101 @@ pub async fn what_if(
         }
     }
     render(&page)
+}
+
+/// Reads the rules form: every field is required and must be a number; the ranges are checked by
+/// [`BalanceRuleSettings::validate`].
+fn parse_rules(
+    f: &HashMap<String, String>,
+) -> Result<BalanceRuleSettings, Vec<gongjin_domain::FieldError>> {
+    let mut errs = vec![];
+    let mut int = |k: &str| match opt_i64(f, k) {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            errs.push(gongjin_domain::FieldError::new(k, "error.required"));
+            0
+        }
+        Err(e) => {
+            errs.push(e);
+            0
+        }
+    };
+    let min_met = int("min_met");
+    let min_enrolment = int("min_enrolment");
+    let mut num = |k: &str| match opt_f64(f, k) {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            errs.push(gongjin_domain::FieldError::new(k, "error.required"));
+            0.0
+        }
+        Err(e) => {
+            errs.push(e);
+            0.0
+        }
+    };
+    let r = BalanceRuleSettings {
+        min_met,
+        floor_share: num("floor_share"),
+        min_enrolment,
+        cv_threshold_primary: num("cv_threshold_primary"),
+        cv_threshold_junior: num("cv_threshold_junior"),
+    };
+    if let Err(v) = r.validate() {
+        for e in v.0 {
+            if !errs.iter().any(|x| x.field == e.field) {
+                errs.push(e);
+            }
+        }
+    }
+    if errs.is_empty() { Ok(r) } else { Err(errs) }
+}
+
+/// Saves the region's balance rules (bureau administrators with the region's settings right), then shows the
+/// page computed with them. Bad values are shown on the form, field by field, and nothing is saved.
+pub async fn save_rules(
+    State(st): State<AppState>,
+    Ui(c): Ui,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    csrf_ok(&c, &f)?;
+    let q = BalanceParams {
+        region_id: f.get("region_id").and_then(|s| s.trim().parse().ok()),
+        year: f.get("year").and_then(|s| s.trim().parse().ok()),
+        notice: None,
+    };
+    let Some(region_id) = q.region_id else {
+        return Err(error_page(&crate::error::AppError::not_found(), c.locale));
+    };
+    let place = st.store.place_of_region(region_id).await.or_page(&c)?;
+    c.require(Action::Write, Resource::RegionSettings, &place)
+        .or_page(&c)?;
+    match parse_rules(&f) {
+        Ok(r) => {
+            st.store
+                .set_balance_rules(&c.actor(), region_id, &r)
+                .await
+                .or_page(&c)?;
+            let year = q.year.map(|y| format!("&year={y}")).unwrap_or_default();
+            Ok(see_other(
+                &format!("/balance?region_id={region_id}{year}#balance-rules"),
+                "notice.balance_rules_saved",
+            ))
+        }
+        Err(errs) => {
+            let mut page = build(&st, &c, &q).await.or_page(&c)?;
+            let e = crate::error::AppError::validation(gongjin_domain::ValidationErrors(errs));
+            page.rule_errors = FormErrors::from_error(&e, c.locale);
+            let v = |k: &str| f.get(k).cloned().unwrap_or_default();
+            page.rules = RuleFields {
+                min_met: v("min_met"),
+                floor_share: v("floor_share"),
+                min_enrolment: v("min_enrolment"),
+                cv_threshold_primary: v("cv_threshold_primary"),
+                cv_threshold_junior: v("cv_threshold_junior"),
+            };
+            let mut resp = render(&page)?;
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+    }
 }
