@@ -36,7 +36,8 @@ pub fn coverage_bars(bars: &[Bar], targets: &[(f64, String)]) -> String {
     for (i, b) in bars.iter().enumerate() {
         let y = 26.0 + row_h * i as f64;
         let w = plot_w * b.value.clamp(0.0, 1.0);
-        let color = if targets.iter().all(|(t, _)| b.value + 1e-9 >= *t) {
+        // Green when every target is reached; plain blue when there is no target to reach.
+        let color = if !targets.is_empty() && targets.iter().all(|(t, _)| b.value + 1e-9 >= *t) {
             "#52c41a"
         } else {
             "#1677ff"
@@ -310,4 +311,119 @@ pub fn cv_bars(rows: &[(String, f64)], threshold: f64, threshold_label: &str) ->
     ));
     s.push_str("</svg>");
     s
+}
+
+/// One row of a stacked bar chart: a label, one value per series, and a caption after the bar.
+pub struct StackRow {
+    pub label: String,
+    pub values: Vec<f64>,
+    pub caption: String,
+}
+
+/// Horizontal stacked bars on a common axis `0..max`, one colour per series with a legend on top,
+/// e.g. each community's assessment score split by dimension (max = the standard's full marks).
+pub fn stacked_bars(rows: &[StackRow], series: &[String], max: f64) -> String {
+    let row_h = 28.0;
+    let left = 150.0;
+    let width = 700.0;
+    let plot_w = width - left - 90.0;
+    let max = rows
+        .iter()
+        .map(|r| r.values.iter().map(|v| v.max(0.0)).sum::<f64>())
+        .fold(max, f64::max)
+        .max(1e-9);
+    // The legend wraps: at most four series a line.
+    let legend_lines = series.len().div_ceil(4).max(1);
+    let top = 8.0 + 18.0 * legend_lines as f64;
+    let plot_bottom = top + row_h * rows.len().max(1) as f64;
+    let height = plot_bottom + 22.0;
+    let mut s = format!(
+        r#"<svg class="chart stacked-chart" viewBox="0 0 {width} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" font-size="13">"#
+    );
+    for (i, name) in series.iter().enumerate() {
+        let x = 10.0 + 170.0 * (i % 4) as f64;
+        let y = 4.0 + 18.0 * (i / 4) as f64;
+        s.push_str(&format!(
+            r##"<rect x="{x:.1}" y="{y:.1}" width="12" height="12" fill="{}"/><text x="{:.1}" y="{:.1}" fill="#555">{}</text>"##,
+            palette(i),
+            x + 16.0,
+            y + 11.0,
+            esc(name)
+        ));
+    }
+    for pct in [0, 25, 50, 75, 100] {
+        let x = left + plot_w * f64::from(pct) / 100.0;
+        s.push_str(&format!(
+            r##"<line x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{plot_bottom:.1}" stroke="#eee"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#999">{}</text>"##,
+            plot_bottom + 16.0,
+            fmt_axis(max * f64::from(pct) / 100.0)
+        ));
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + 4.0 + row_h * i as f64;
+        s.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{}</text>"##,
+            left - 8.0,
+            y + 14.0,
+            esc(&r.label)
+        ));
+        let mut x = left;
+        for (j, v) in r.values.iter().enumerate() {
+            let w = plot_w * v.max(0.0) / max;
+            let name = series.get(j).map_or("", String::as_str);
+            s.push_str(&format!(
+                r##"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="18" fill="{}"><title>{} {}</title></rect>"##,
+                palette(j),
+                esc(name),
+                fmt_axis(*v)
+            ));
+            x += w;
+        }
+        s.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" fill="#333">{}</text>"##,
+            x + 6.0,
+            y + 14.0,
+            esc(&r.caption)
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn fmt_axis(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+#[cfg(test)]
+mod stacked_tests {
+    use super::*;
+
+    #[test]
+    fn segments_follow_the_series_and_are_escaped() {
+        let svg = stacked_bars(
+            &[
+                StackRow {
+                    label: "一<共同体".into(),
+                    values: vec![10.0, 20.0],
+                    caption: "30".into(),
+                },
+                StackRow {
+                    label: "二".into(),
+                    values: vec![0.0, 5.0],
+                    caption: "5".into(),
+                },
+            ],
+            &["管理共进".into(), "师资共育".into()],
+            100.0,
+        );
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("一&lt;共同体"));
+        // Two legend swatches and two segments per row.
+        assert_eq!(svg.matches("<rect").count(), 2 + 4);
+        assert!(svg.contains("<title>师资共育 20</title>"));
+    }
 }
