@@ -210,7 +210,8 @@ impl Store {
         by_kind.sort_by(|a, b| b.exchanges.cmp(&a.exchanges).then(a.kind.cmp(&b.kind)));
         Ok(ExchangeFigures {
             teachers,
-            hours: hours.iter().map(|h| h.1).sum(),
+            // Folded from +0.0: an empty float sum is −0.0, shown as "-0".
+            hours: hours.iter().fold(0.0, |a, h| a + h.1),
             by_kind,
             hours_by_month: by_month
                 .into_iter()

@@ -8,6 +8,13 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The width a label takes at 13px: wide (CJK) characters a full em, others a little over half.
+fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if c.is_ascii() { 7.5 } else { 13.0 })
+        .sum()
+}
+
 /// One bar of a coverage chart.
 pub struct Bar {
     pub label: String,
@@ -19,9 +26,19 @@ pub struct Bar {
 /// Horizontal bars (0–100%) with vertical target lines, e.g. coverage per county against 80% and 100%.
 pub fn coverage_bars(bars: &[Bar], targets: &[(f64, String)]) -> String {
     let row_h = 34.0;
-    let left = 150.0;
     let width = 640.0;
-    let plot_w = width - left - 70.0;
+    // Room for the longest label on the left and the longest caption on the right.
+    let left = bars
+        .iter()
+        .map(|b| text_width(&b.label) + 16.0)
+        .fold(150.0, f64::max)
+        .min(260.0);
+    let right = bars
+        .iter()
+        .map(|b| text_width(&b.caption) + 12.0)
+        .fold(70.0, f64::max)
+        .min(220.0);
+    let plot_w = width - left - right;
     // Room below the bars for the target labels, one line each so they never overlap.
     let labels_h = 16.0 * targets.len() as f64 + 8.0;
     let plot_bottom = 26.0 + row_h * bars.len().max(1) as f64;
@@ -324,9 +341,18 @@ pub struct StackRow {
 /// e.g. each community's assessment score split by dimension (max = the standard's full marks).
 pub fn stacked_bars(rows: &[StackRow], series: &[String], max: f64) -> String {
     let row_h = 28.0;
-    let left = 150.0;
+    let left = rows
+        .iter()
+        .map(|r| text_width(&r.label) + 16.0)
+        .fold(150.0, f64::max)
+        .min(260.0);
     let width = 700.0;
-    let plot_w = width - left - 90.0;
+    let right = rows
+        .iter()
+        .map(|r| text_width(&r.caption) + 12.0)
+        .fold(90.0, f64::max)
+        .min(200.0);
+    let plot_w = width - left - right;
     let max = rows
         .iter()
         .map(|r| r.values.iter().map(|v| v.max(0.0)).sum::<f64>())

@@ -440,11 +440,14 @@ async fn the_region_dashboard_draws_every_chart_from_the_records() {
         for id in [
             "card-exchanges",
             "card-activities",
+            "card-quota",
+            "card-assessment",
             "card-balance",
             "card-tests",
         ] {
             let c = card(&html, id);
             assert!(!c.contains("<svg"), "{label}: {id}");
+            assert!(!c.contains(">-0<"), "{label}: {id}");
             assert!(c.contains("class=\"muted no-data\""), "{label}: {id}");
         }
         let r = admin

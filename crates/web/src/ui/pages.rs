@@ -459,11 +459,13 @@ fn region_cards(tr: Tr, d: &crate::api::dashboard::RegionDashboard) -> Vec<Chart
         .iter()
         .flat_map(|c| c.figures.iter().filter(|f| f.rule == "long_term"))
         .collect();
+    // Without an exchange in the year every share is 0 of its eligible teachers: no data yet.
     let any_quota = d
         .quota
         .region
         .iter()
-        .any(|f| f.rule == "exchanged" && f.denominator > 0);
+        .any(|f| f.rule == "exchanged" && f.denominator > 0)
+        && (!ex.by_kind.is_empty() || d.quota.region.iter().any(|f| f.numerator > 0));
     cards.push(ChartCard {
         id: "card-quota",
         title: tr.t("region_dash.quota").to_owned(),
@@ -503,6 +505,8 @@ fn region_cards(tr: Tr, d: &crate::api::dashboard::RegionDashboard) -> Vec<Chart
         .map(|a| a.dimensions.iter().map(|x| x.name.clone()).collect())
         .unwrap_or_default();
     let max = d.assessment.iter().map(|a| a.max_total).fold(0.0, f64::max);
+    // Nothing scored (no records in the year) draws as no data, not as empty bars.
+    let scored = d.assessment.iter().any(|a| a.total > 0.0);
     cards.push(ChartCard {
         id: "card-assessment",
         title: tr.t("region_dash.assessment").to_owned(),
@@ -515,7 +519,7 @@ fn region_cards(tr: Tr, d: &crate::api::dashboard::RegionDashboard) -> Vec<Chart
                 d.assessment.len()
             ),
         )],
-        parts: if d.assessment.is_empty() {
+        parts: if !scored {
             vec![]
         } else {
             vec![ChartPart {
@@ -541,12 +545,8 @@ fn region_cards(tr: Tr, d: &crate::api::dashboard::RegionDashboard) -> Vec<Chart
                 ),
             }]
         },
-        empty: if d.assessment.is_empty() {
-            no_data()
-        } else {
-            None
-        },
-        note: Some(tr.t("region_dash.assessment_note").to_owned()),
+        empty: if scored { None } else { no_data() },
+        note: scored.then(|| tr.t("region_dash.assessment_note").to_owned()),
     });
 
     // Balance CVs against the threshold, per stage.
@@ -559,7 +559,7 @@ fn region_cards(tr: Tr, d: &crate::api::dashboard::RegionDashboard) -> Vec<Chart
             .iter()
             .map(|s| {
                 (
-                    tr.label("stage", &s.stage),
+                    tr.tf("region_dash.cv_pass", &tr.label("stage", &s.stage)),
                     format!(
                         "{}/{}",
                         s.indicators.iter().filter(|i| i.pass).count(),
@@ -676,6 +676,17 @@ fn region_cards(tr: Tr, d: &crate::api::dashboard::RegionDashboard) -> Vec<Chart
         },
         note: None,
     });
+    // Two cards a row, of like heights: the tall quota and balance cards side by side.
+    const ORDER: [&str; 7] = [
+        "card-exchanges",
+        "card-activities",
+        "card-quota",
+        "card-balance",
+        "card-assessment",
+        "card-tests",
+        "card-index",
+    ];
+    cards.sort_by_key(|c| ORDER.iter().position(|id| *id == c.id));
     cards
 }
 
