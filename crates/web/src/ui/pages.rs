@@ -385,7 +385,7 @@ fn region_cards(tr: Tr, d: &crate::api::dashboard::RegionDashboard) -> Vec<Chart
     cards.push(ChartCard {
         id: "card-exchanges",
         title: tr.t("region_dash.exchanges").to_owned(),
-        href: "/exchanges".into(),
+        href: format!("/exchanges?year={year}"),
         facts: vec![
             (
                 tr.t("region_dash.teachers_exchanged").to_owned(),
@@ -406,7 +406,7 @@ fn region_cards(tr: Tr, d: &crate::api::dashboard::RegionDashboard) -> Vec<Chart
     cards.push(ChartCard {
         id: "card-activities",
         title: tr.t("region_dash.activities").to_owned(),
-        href: "/activities".into(),
+        href: format!("/activities?from={}&to={}", d.from, d.to),
         facts: vec![(
             tr.t("region_dash.activities_total").to_owned(),
             total.to_string(),
