@@ -108,7 +108,11 @@ mod tests {
 /// Horizontal stacked bars of counts, e.g. activities per kind: done (solid) and planned (light).
 pub fn count_bars(rows: &[(String, i64, i64)], legend: (&str, &str)) -> String {
     let row_h = 28.0;
-    let left = 130.0;
+    let left = rows
+        .iter()
+        .map(|r| text_width(&r.0) + 16.0)
+        .fold(130.0, f64::max)
+        .min(260.0);
     let width = 640.0;
     let plot_w = width - left - 60.0;
     let max = rows.iter().map(|r| r.1 + r.2).max().unwrap_or(0).max(1) as f64;
@@ -117,8 +121,8 @@ pub fn count_bars(rows: &[(String, i64, i64)], legend: (&str, &str)) -> String {
         r##"<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" font-size="13"><rect x="{left}" y="4" width="12" height="12" fill="#1677ff"/><text x="{:.1}" y="15" fill="#555">{}</text><rect x="{:.1}" y="4" width="12" height="12" fill="#bae0ff"/><text x="{:.1}" y="15" fill="#555">{}</text>"##,
         left + 16.0,
         esc(legend.0),
-        left + 100.0,
-        left + 116.0,
+        left + 100.0_f64.max(text_width(legend.0) + 32.0),
+        left + 116.0_f64.max(text_width(legend.0) + 48.0),
         esc(legend.1)
     );
     if rows.is_empty() {
@@ -289,7 +293,11 @@ mod map_tests {
 /// threshold is green, above it red. The axis runs to the larger of 1.0 and the largest value.
 pub fn cv_bars(rows: &[(String, f64)], threshold: f64, threshold_label: &str) -> String {
     let row_h = 28.0;
-    let left = 230.0;
+    let left = rows
+        .iter()
+        .map(|r| text_width(&r.0) + 16.0)
+        .fold(230.0, f64::max)
+        .min(340.0);
     let width = 700.0;
     let plot_w = width - left - 60.0;
     let max = rows
@@ -451,5 +459,20 @@ mod stacked_tests {
         // Two legend swatches and two segments per row.
         assert_eq!(svg.matches("<rect").count(), 2 + 4);
         assert!(svg.contains("<title>师资共育 20</title>"));
+    }
+
+    #[test]
+    fn long_labels_get_room_and_bars_without_a_target_are_blue() {
+        let svg = coverage_bars(
+            &[Bar {
+                label: "曾都区实验初级中学教联体".into(),
+                value: 0.5,
+                caption: "1/2 50.0%".into(),
+            }],
+            &[],
+        );
+        // Twelve wide characters: the bar starts right of them.
+        assert!(svg.contains(r#"<rect x="172""#), "{svg}");
+        assert!(svg.contains("#1677ff") && !svg.contains("#52c41a"));
     }
 }
