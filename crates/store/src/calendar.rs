@@ -336,14 +336,8 @@ impl Store {
         .bind(to.to_owned())
         .fetch_all(&self.pool)
         .await?;
-        let by_month: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT SUBSTR(held_on, 1, 7) AS m, COUNT(*) FROM activities WHERE community_id = $1 AND held_on >= $2 AND held_on <= $3 AND status <> 'cancelled' GROUP BY SUBSTR(held_on, 1, 7) ORDER BY m",
-        )
-        .bind(community_id)
-        .bind(from.to_owned())
-        .bind(to.to_owned())
-        .fetch_all(&self.pool)
-        .await?;
+        let within = crate::dashboard::Within::Community(community_id);
+        let by_month = self.activities_by_month(within, from, to).await?;
         const MEMBERS: &str =
             "(SELECT school_id FROM memberships WHERE community_id = $1 AND left_on IS NULL)";
         let exchanges_active: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -355,15 +349,7 @@ impl Store {
         .bind(to.to_owned())
         .fetch_one(&self.pool)
         .await?;
-        let exchange_hours: f64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COALESCE(SUM(h.hours), 0.0) FROM exchange_hours h JOIN exchanges e ON e.id = h.exchange_id \
-             WHERE h.on_date >= $2 AND h.on_date <= $3 AND (e.from_school_id IN {MEMBERS} OR e.to_school_id IN {MEMBERS})"
-        )))
-        .bind(community_id)
-        .bind(from.to_owned())
-        .bind(to.to_owned())
-        .fetch_one(&self.pool)
-        .await?;
+        let exchange_hours = self.exchange_hours_total(within, from, to).await?;
         let sync_lessons: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM sync_lessons WHERE community_id = $1 AND held_on >= $2 AND held_on <= $3 AND status = 'done'",
         )

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calendar;
 pub mod communities;
 pub mod conditions;
+pub mod dashboard;
 pub mod demo;
 mod demo_ops;
 pub mod error;

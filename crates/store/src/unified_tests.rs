@@ -58,7 +58,7 @@ pub struct NewTest {
     pub low_line: Option<f64>,
 }
 
-const SELECT: &str = "SELECT t.id, t.community_id, c.name AS community_name, t.title, t.subject, t.grade, t.held_on, \
+pub(crate) const SELECT: &str = "SELECT t.id, t.community_id, c.name AS community_name, t.title, t.subject, t.grade, t.held_on, \
     t.full_marks, t.pass_line, t.excellent_line, t.low_line, \
     (SELECT COUNT(*) FROM test_scores x WHERE x.test_id = t.id) AS students \
     FROM unified_tests t JOIN communities c ON c.id = t.community_id JOIN regions r ON r.id = c.region_id WHERE 1 = 1";

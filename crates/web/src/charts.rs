@@ -8,6 +8,13 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The width a label takes at 13px: wide (CJK) characters a full em, others a little over half.
+fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if c.is_ascii() { 7.5 } else { 13.0 })
+        .sum()
+}
+
 /// One bar of a coverage chart.
 pub struct Bar {
     pub label: String,
@@ -19,9 +26,19 @@ pub struct Bar {
 /// Horizontal bars (0–100%) with vertical target lines, e.g. coverage per county against 80% and 100%.
 pub fn coverage_bars(bars: &[Bar], targets: &[(f64, String)]) -> String {
     let row_h = 34.0;
-    let left = 150.0;
     let width = 640.0;
-    let plot_w = width - left - 70.0;
+    // Room for the longest label on the left and the longest caption on the right.
+    let left = bars
+        .iter()
+        .map(|b| text_width(&b.label) + 16.0)
+        .fold(150.0, f64::max)
+        .min(260.0);
+    let right = bars
+        .iter()
+        .map(|b| text_width(&b.caption) + 12.0)
+        .fold(70.0, f64::max)
+        .min(220.0);
+    let plot_w = width - left - right;
     // Room below the bars for the target labels, one line each so they never overlap.
     let labels_h = 16.0 * targets.len() as f64 + 8.0;
     let plot_bottom = 26.0 + row_h * bars.len().max(1) as f64;
@@ -36,7 +53,8 @@ pub fn coverage_bars(bars: &[Bar], targets: &[(f64, String)]) -> String {
     for (i, b) in bars.iter().enumerate() {
         let y = 26.0 + row_h * i as f64;
         let w = plot_w * b.value.clamp(0.0, 1.0);
-        let color = if targets.iter().all(|(t, _)| b.value + 1e-9 >= *t) {
+        // Green when every target is reached; plain blue when there is no target to reach.
+        let color = if !targets.is_empty() && targets.iter().all(|(t, _)| b.value + 1e-9 >= *t) {
             "#52c41a"
         } else {
             "#1677ff"
@@ -90,7 +108,11 @@ mod tests {
 /// Horizontal stacked bars of counts, e.g. activities per kind: done (solid) and planned (light).
 pub fn count_bars(rows: &[(String, i64, i64)], legend: (&str, &str)) -> String {
     let row_h = 28.0;
-    let left = 130.0;
+    let left = rows
+        .iter()
+        .map(|r| text_width(&r.0) + 16.0)
+        .fold(130.0, f64::max)
+        .min(260.0);
     let width = 640.0;
     let plot_w = width - left - 60.0;
     let max = rows.iter().map(|r| r.1 + r.2).max().unwrap_or(0).max(1) as f64;
@@ -99,8 +121,8 @@ pub fn count_bars(rows: &[(String, i64, i64)], legend: (&str, &str)) -> String {
         r##"<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" font-size="13"><rect x="{left}" y="4" width="12" height="12" fill="#1677ff"/><text x="{:.1}" y="15" fill="#555">{}</text><rect x="{:.1}" y="4" width="12" height="12" fill="#bae0ff"/><text x="{:.1}" y="15" fill="#555">{}</text>"##,
         left + 16.0,
         esc(legend.0),
-        left + 100.0,
-        left + 116.0,
+        left + 100.0_f64.max(text_width(legend.0) + 32.0),
+        left + 116.0_f64.max(text_width(legend.0) + 48.0),
         esc(legend.1)
     );
     if rows.is_empty() {
@@ -271,7 +293,11 @@ mod map_tests {
 /// threshold is green, above it red. The axis runs to the larger of 1.0 and the largest value.
 pub fn cv_bars(rows: &[(String, f64)], threshold: f64, threshold_label: &str) -> String {
     let row_h = 28.0;
-    let left = 230.0;
+    let left = rows
+        .iter()
+        .map(|r| text_width(&r.0) + 16.0)
+        .fold(230.0, f64::max)
+        .min(340.0);
     let width = 700.0;
     let plot_w = width - left - 60.0;
     let max = rows
@@ -310,4 +336,143 @@ pub fn cv_bars(rows: &[(String, f64)], threshold: f64, threshold_label: &str) ->
     ));
     s.push_str("</svg>");
     s
+}
+
+/// One row of a stacked bar chart: a label, one value per series, and a caption after the bar.
+pub struct StackRow {
+    pub label: String,
+    pub values: Vec<f64>,
+    pub caption: String,
+}
+
+/// Horizontal stacked bars on a common axis `0..max`, one colour per series with a legend on top,
+/// e.g. each community's assessment score split by dimension (max = the standard's full marks).
+pub fn stacked_bars(rows: &[StackRow], series: &[String], max: f64) -> String {
+    let row_h = 28.0;
+    let left = rows
+        .iter()
+        .map(|r| text_width(&r.label) + 16.0)
+        .fold(150.0, f64::max)
+        .min(260.0);
+    let width = 700.0;
+    let right = rows
+        .iter()
+        .map(|r| text_width(&r.caption) + 12.0)
+        .fold(90.0, f64::max)
+        .min(200.0);
+    let plot_w = width - left - right;
+    let max = rows
+        .iter()
+        .map(|r| r.values.iter().map(|v| v.max(0.0)).sum::<f64>())
+        .fold(max, f64::max)
+        .max(1e-9);
+    // The legend wraps: at most four series a line.
+    let legend_lines = series.len().div_ceil(4).max(1);
+    let top = 8.0 + 18.0 * legend_lines as f64;
+    let plot_bottom = top + row_h * rows.len().max(1) as f64;
+    let height = plot_bottom + 22.0;
+    let mut s = format!(
+        r#"<svg class="chart stacked-chart" viewBox="0 0 {width} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" font-size="13">"#
+    );
+    for (i, name) in series.iter().enumerate() {
+        let x = 10.0 + 170.0 * (i % 4) as f64;
+        let y = 4.0 + 18.0 * (i / 4) as f64;
+        s.push_str(&format!(
+            r##"<rect x="{x:.1}" y="{y:.1}" width="12" height="12" fill="{}"/><text x="{:.1}" y="{:.1}" fill="#555">{}</text>"##,
+            palette(i),
+            x + 16.0,
+            y + 11.0,
+            esc(name)
+        ));
+    }
+    for pct in [0, 25, 50, 75, 100] {
+        let x = left + plot_w * f64::from(pct) / 100.0;
+        s.push_str(&format!(
+            r##"<line x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{plot_bottom:.1}" stroke="#eee"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#999">{}</text>"##,
+            plot_bottom + 16.0,
+            fmt_axis(max * f64::from(pct) / 100.0)
+        ));
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + 4.0 + row_h * i as f64;
+        s.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#333">{}</text>"##,
+            left - 8.0,
+            y + 14.0,
+            esc(&r.label)
+        ));
+        let mut x = left;
+        for (j, v) in r.values.iter().enumerate() {
+            let w = plot_w * v.max(0.0) / max;
+            let name = series.get(j).map_or("", String::as_str);
+            s.push_str(&format!(
+                r##"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="18" fill="{}"><title>{} {}</title></rect>"##,
+                palette(j),
+                esc(name),
+                fmt_axis(*v)
+            ));
+            x += w;
+        }
+        s.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" fill="#333">{}</text>"##,
+            x + 6.0,
+            y + 14.0,
+            esc(&r.caption)
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn fmt_axis(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+#[cfg(test)]
+mod stacked_tests {
+    use super::*;
+
+    #[test]
+    fn segments_follow_the_series_and_are_escaped() {
+        let svg = stacked_bars(
+            &[
+                StackRow {
+                    label: "一<共同体".into(),
+                    values: vec![10.0, 20.0],
+                    caption: "30".into(),
+                },
+                StackRow {
+                    label: "二".into(),
+                    values: vec![0.0, 5.0],
+                    caption: "5".into(),
+                },
+            ],
+            &["管理共进".into(), "师资共育".into()],
+            100.0,
+        );
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("一&lt;共同体"));
+        // Two legend swatches and two segments per row.
+        assert_eq!(svg.matches("<rect").count(), 2 + 4);
+        assert!(svg.contains("<title>师资共育 20</title>"));
+    }
+
+    #[test]
+    fn long_labels_get_room_and_bars_without_a_target_are_blue() {
+        let svg = coverage_bars(
+            &[Bar {
+                label: "曾都区实验初级中学教联体".into(),
+                value: 0.5,
+                caption: "1/2 50.0%".into(),
+            }],
+            &[],
+        );
+        // Twelve wide characters: the bar starts right of them.
+        assert!(svg.contains(r#"<rect x="172""#), "{svg}");
+        assert!(svg.contains("#1677ff") && !svg.contains("#52c41a"));
+    }
 }

@@ -6,6 +6,7 @@ pub(crate) mod assessment;
 pub(crate) mod auth;
 pub(crate) mod calendar;
 pub(crate) mod communities;
+pub(crate) mod dashboard;
 pub(crate) mod exchanges;
 pub(crate) mod meetings;
 pub(crate) mod mentorships;
@@ -62,6 +63,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(regions::list, regions::create))
         .routes(routes!(regions::get, regions::patch, regions::delete))
         .routes(routes!(regions::coverage))
+        .routes(routes!(dashboard::region_dashboard))
         .routes(routes!(regions::get_targets, regions::put_targets))
         .routes(routes!(regions::get_kinds, regions::put_kinds))
         .routes(routes!(schools::list, schools::create))

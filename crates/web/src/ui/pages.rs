@@ -2,7 +2,6 @@
 
 use super::common::*;
 use crate::AppState;
-use crate::api::regions::coverage_of;
 use crate::auth::{
     ClientAddr, LANG_COOKIE, Lang, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
 };
@@ -145,6 +144,28 @@ struct Dashboard {
     can_set_targets: bool,
     targets_text: String,
     targets_error: Option<String>,
+    /// The region's chart cards for the school year (bureau administrators and inspectors).
+    cards: Vec<ChartCard>,
+    years: Vec<Opt>,
+    year_label: String,
+}
+
+/// A part of a chart card: an optional subtitle over one SVG chart.
+pub struct ChartPart {
+    pub subtitle: Option<String>,
+    pub svg: String,
+}
+
+/// One card of the region dashboard: its title, a link to the page with the details, small
+/// figures, the charts — or, without data, a muted line.
+pub struct ChartCard {
+    pub id: &'static str,
+    pub title: String,
+    pub href: String,
+    pub facts: Vec<(String, String)>,
+    pub parts: Vec<ChartPart>,
+    pub empty: Option<String>,
+    pub note: Option<String>,
 }
 
 fn pct(x: f64) -> String {
@@ -197,6 +218,9 @@ pub async fn dashboard(
         targets_error: q
             .get("targets_error")
             .map(|e| tr.tf("coverage.bad_line", e)),
+        cards: vec![],
+        years: vec![],
+        year_label: String::new(),
     };
     if matches!(c.principal.role, Role::BureauAdmin | Role::Inspector) {
         // The region to report on: the caller's own, or for the whole installation the first
@@ -221,7 +245,11 @@ pub async fn dashboard(
             with_targets.or_else(|| regions.first().map(|r| r.id))
         };
         if let Some(rid) = region_id {
-            let cov = coverage_of(&st, rid).await.or_page(&c)?;
+            let year = q.get("year").and_then(|y| y.parse().ok());
+            let d = crate::api::dashboard::build_region_dashboard(&st, &c, rid, year)
+                .await
+                .or_page(&c)?;
+            let cov = &d.coverage;
             page.region_id = rid;
             let place = st.store.place_of_region(rid).await.or_page(&c)?;
             page.can_set_targets = c.may(
@@ -290,9 +318,376 @@ pub async fn dashboard(
                     needed: t.schools_needed,
                 })
                 .collect();
+            let mut years = d.years.clone();
+            let now = gongjin_domain::school_year_of(gongjin_store::today());
+            for y in [now, d.year] {
+                if !years.contains(&y) {
+                    years.push(y);
+                }
+            }
+            years.sort_unstable_by(|a, b| b.cmp(a));
+            let label = |y: i32| tr.tf("exchanges.school_year", &format!("{y}–{}", y + 1));
+            page.year_label = label(d.year);
+            page.years = opts(
+                years.iter().map(|y| (y.to_string(), label(*y))),
+                &d.year.to_string(),
+            );
+            page.cards = region_cards(tr, &d);
         }
     }
     render(&page)
+}
+
+/// `2026-09` → 9月
+fn month_label(tr: Tr, month: &str) -> String {
+    let m: u32 = month.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
+    tr.tf("region_dash.month", &m)
+}
+
+/// The region dashboard's chart cards, drawn from the figures the API returns.
+fn region_cards(tr: Tr, d: &crate::api::dashboard::RegionDashboard) -> Vec<ChartCard> {
+    let no_data = || Some(tr.t("region_dash.no_data").to_owned());
+    let (rid, year) = (d.region_id, d.year);
+    let mut cards = vec![];
+
+    // Exchanges and hours.
+    let ex = &d.exchanges;
+    let mut parts = vec![];
+    if !ex.by_kind.is_empty() {
+        parts.push(ChartPart {
+            subtitle: Some(tr.t("region_dash.teachers_by_kind").to_owned()),
+            svg: crate::charts::count_bars(
+                &ex.by_kind
+                    .iter()
+                    .map(|k| {
+                        (
+                            tr.label("exchange_kind", &k.kind),
+                            k.teachers,
+                            k.teachers_planned,
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+                (tr.t("region_dash.exchanged"), tr.t("region_dash.planned")),
+            ),
+        });
+    }
+    if !ex.hours_by_month.is_empty() {
+        parts.push(ChartPart {
+            subtitle: Some(tr.t("region_dash.hours_by_month").to_owned()),
+            svg: crate::charts::columns(
+                &ex.hours_by_month
+                    .iter()
+                    .map(|m| (month_label(tr, &m.month), m.value.round() as i64))
+                    .collect::<Vec<_>>(),
+            ),
+        });
+    }
+    cards.push(ChartCard {
+        id: "card-exchanges",
+        title: tr.t("region_dash.exchanges").to_owned(),
+        href: format!("/exchanges?year={year}"),
+        facts: vec![
+            (
+                tr.t("region_dash.teachers_exchanged").to_owned(),
+                ex.teachers.to_string(),
+            ),
+            (
+                tr.t("region_dash.hours_logged").to_owned(),
+                format!("{:.0}", ex.hours),
+            ),
+        ],
+        empty: if parts.is_empty() { no_data() } else { None },
+        parts,
+        note: None,
+    });
+
+    // Activities per month.
+    let total: i64 = d.activities_by_month.iter().map(|m| m.count).sum();
+    cards.push(ChartCard {
+        id: "card-activities",
+        title: tr.t("region_dash.activities").to_owned(),
+        href: format!("/activities?from={}&to={}", d.from, d.to),
+        facts: vec![(
+            tr.t("region_dash.activities_total").to_owned(),
+            total.to_string(),
+        )],
+        parts: if total > 0 {
+            vec![ChartPart {
+                subtitle: None,
+                svg: crate::charts::columns(
+                    &d.activities_by_month
+                        .iter()
+                        .map(|m| (month_label(tr, &m.month), m.count))
+                        .collect::<Vec<_>>(),
+                ),
+            }]
+        } else {
+            vec![]
+        },
+        empty: if total > 0 { None } else { no_data() },
+        note: None,
+    });
+
+    // Quota compliance: the region, then each community.
+    let share_bars = |rule: &str, target: f64| {
+        let mut bars = vec![];
+        let rows = d
+            .quota
+            .region
+            .iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| (d.region_name.clone(), f))
+            .chain(d.quota.communities.iter().flat_map(|c| {
+                c.figures
+                    .iter()
+                    .filter(|f| f.rule == rule)
+                    .map(|f| (c.name.clone(), f))
+            }));
+        for (name, f) in rows {
+            bars.push(Bar {
+                label: name,
+                value: f.ratio,
+                caption: format!("{}/{} {}", f.numerator, f.denominator, pct(f.ratio)),
+            });
+        }
+        crate::charts::coverage_bars(&bars, &[(target, format!("≥{}", pct(target)))])
+    };
+    let rules = &d.quota.rules;
+    let long_term: Vec<_> = d
+        .quota
+        .communities
+        .iter()
+        .flat_map(|c| c.figures.iter().filter(|f| f.rule == "long_term"))
+        .collect();
+    // Without an exchange in the year every share is 0 of its eligible teachers: no data yet.
+    let any_quota = d
+        .quota
+        .region
+        .iter()
+        .any(|f| f.rule == "exchanged" && f.denominator > 0)
+        && (!ex.by_kind.is_empty() || d.quota.region.iter().any(|f| f.numerator > 0));
+    cards.push(ChartCard {
+        id: "card-quota",
+        title: tr.t("region_dash.quota").to_owned(),
+        href: format!("/quotas?region_id={rid}&year={year}"),
+        facts: vec![(
+            tr.tf("region_dash.long_term_pass", &rules.long_term_per_community),
+            format!(
+                "{}/{}",
+                long_term.iter().filter(|f| f.pass).count(),
+                long_term.len()
+            ),
+        )],
+        parts: if any_quota {
+            vec![
+                ChartPart {
+                    subtitle: Some(
+                        tr.tf("region_dash.exchanged_share", &pct(rules.exchanged_share)),
+                    ),
+                    svg: share_bars("exchanged", rules.exchanged_share),
+                },
+                ChartPart {
+                    subtitle: Some(tr.tf("region_dash.backbone_share", &pct(rules.backbone_share))),
+                    svg: share_bars("backbone", rules.backbone_share),
+                },
+            ]
+        } else {
+            vec![]
+        },
+        empty: if any_quota { None } else { no_data() },
+        note: None,
+    });
+
+    // Assessment scores by dimension.
+    let series: Vec<String> = d
+        .assessment
+        .first()
+        .map(|a| a.dimensions.iter().map(|x| x.name.clone()).collect())
+        .unwrap_or_default();
+    let max = d.assessment.iter().map(|a| a.max_total).fold(0.0, f64::max);
+    // Nothing scored (no records in the year) draws as no data, not as empty bars.
+    let scored = d.assessment.iter().any(|a| a.total > 0.0);
+    cards.push(ChartCard {
+        id: "card-assessment",
+        title: tr.t("region_dash.assessment").to_owned(),
+        href: format!("/assessment/ranking?region_id={rid}&year={year}"),
+        facts: vec![(
+            tr.t("region_dash.assessment_passed").to_owned(),
+            format!(
+                "{}/{}",
+                d.assessment.iter().filter(|a| a.passed).count(),
+                d.assessment.len()
+            ),
+        )],
+        parts: if !scored {
+            vec![]
+        } else {
+            vec![ChartPart {
+                subtitle: None,
+                svg: crate::charts::stacked_bars(
+                    &d.assessment
+                        .iter()
+                        .map(|a| crate::charts::StackRow {
+                            label: a.name.clone(),
+                            values: a.dimensions.iter().map(|x| x.score).collect(),
+                            caption: tr.tf(
+                                "region_dash.score_caption",
+                                &format!(
+                                    "{}/{}",
+                                    gongjin_evaluation::fmt_num(a.total),
+                                    gongjin_evaluation::fmt_num(a.max_total)
+                                ),
+                            ),
+                        })
+                        .collect::<Vec<_>>(),
+                    &series,
+                    max,
+                ),
+            }]
+        },
+        empty: if scored { None } else { no_data() },
+        note: scored.then(|| tr.t("region_dash.assessment_note").to_owned()),
+    });
+
+    // Balance CVs against the threshold, per stage.
+    let stages = d.balance.as_deref().unwrap_or_default();
+    cards.push(ChartCard {
+        id: "card-balance",
+        title: tr.t("region_dash.balance").to_owned(),
+        href: format!("/balance?region_id={rid}&year={year}"),
+        facts: stages
+            .iter()
+            .map(|s| {
+                (
+                    tr.tf("region_dash.cv_pass", &tr.label("stage", &s.stage)),
+                    format!(
+                        "{}/{}",
+                        s.indicators.iter().filter(|i| i.pass).count(),
+                        s.indicators.len()
+                    ),
+                )
+            })
+            .collect(),
+        parts: stages
+            .iter()
+            .map(|s| ChartPart {
+                subtitle: Some(tr.tf("region_dash.cv_stage", &tr.label("stage", &s.stage))),
+                svg: crate::charts::cv_bars(
+                    &s.indicators
+                        .iter()
+                        .map(|i| (tr.t(&format!("balance.ind_{}", i.key)).to_owned(), i.cv))
+                        .collect::<Vec<_>>(),
+                    s.cv_threshold,
+                    &format!("≤{:.2}", s.cv_threshold),
+                ),
+            })
+            .collect(),
+        empty: if stages.is_empty() {
+            Some(tr.t("region_dash.no_conditions").to_owned())
+        } else {
+            None
+        },
+        note: None,
+    });
+
+    // Unified tests: each community's latest.
+    let tests = &d.unified_tests;
+    cards.push(ChartCard {
+        id: "card-tests",
+        title: tr.t("region_dash.tests").to_owned(),
+        href: "/unified-tests".into(),
+        facts: vec![],
+        parts: if tests.is_empty() {
+            vec![]
+        } else {
+            vec![ChartPart {
+                subtitle: Some(tr.t("region_dash.pass_rate").to_owned()),
+                svg: coverage_bars(
+                    &tests
+                        .iter()
+                        .map(|t| Bar {
+                            label: t.community_name.clone(),
+                            value: t.pass_rate.unwrap_or(0.0),
+                            caption: format!(
+                                "{} · {}",
+                                tr.tf(
+                                    "region_dash.mean",
+                                    &format!(
+                                        "{}/{}",
+                                        t.mean.map_or("-".into(), |m| format!("{m:.1}")),
+                                        gongjin_evaluation::fmt_num(t.full_marks)
+                                    )
+                                ),
+                                tr.tf("region_dash.pass", &t.pass_rate.map_or("-".into(), pct))
+                            ),
+                        })
+                        .collect::<Vec<_>>(),
+                    &[],
+                ),
+            }]
+        },
+        empty: if tests.is_empty() { no_data() } else { None },
+        note: (!tests.is_empty()).then(|| {
+            tests
+                .iter()
+                .map(|t| format!("{}：{}（{}）", t.community_name, t.title, t.held_on))
+                .collect::<Vec<_>>()
+                .join("；")
+        }),
+    });
+
+    // The development index trend.
+    cards.push(ChartCard {
+        id: "card-index",
+        title: tr.t("region_dash.index").to_owned(),
+        href: format!("/assessment/ranking?region_id={rid}&year={year}"),
+        facts: d
+            .development_index
+            .last()
+            .map(|p| {
+                vec![(
+                    tr.t("region_dash.index_now").to_owned(),
+                    gongjin_evaluation::fmt_num(p.index),
+                )]
+            })
+            .unwrap_or_default(),
+        parts: if d.development_index.is_empty() {
+            vec![]
+        } else {
+            vec![ChartPart {
+                subtitle: None,
+                svg: crate::charts::columns(
+                    &d.development_index
+                        .iter()
+                        .map(|p| {
+                            (
+                                tr.tf("exchanges.school_year", &p.year),
+                                p.index.round() as i64,
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            }]
+        },
+        empty: if d.development_index.is_empty() {
+            no_data()
+        } else {
+            None
+        },
+        note: None,
+    });
+    // Two cards a row, of like heights: the tall quota and balance cards side by side.
+    const ORDER: [&str; 7] = [
+        "card-exchanges",
+        "card-activities",
+        "card-quota",
+        "card-balance",
+        "card-assessment",
+        "card-tests",
+        "card-index",
+    ];
+    cards.sort_by_key(|c| ORDER.iter().position(|id| *id == c.id));
+    cards
 }
 
 #[derive(Template)]
