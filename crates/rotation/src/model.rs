@@ -366,7 +366,48 @@ impl<'a> Model<'a> {
                     .collect();
             }
         }
+        m.pin_by_coverage();
         Ok(m)
+    }
+
+    /// Coverage rule, exact preprocessing: a free teacher who is (after the locks) the only holder of one of
+    /// its subjects that could stay at home can never move in a plan obeying the rule, so its destination
+    /// list is emptied. Repeated until nothing changes. Every plan obeying the hard rules is kept, so bounds
+    /// computed on the pinned model remain valid.
+    fn pin_by_coverage(&mut self) {
+        loop {
+            let mut changed = false;
+            // per (school, subject): (teachers that surely stay, movable holders)
+            let mut stay = vec![vec![0u32; self.nsubj]; self.ns];
+            let mut movable: Vec<Vec<Vec<usize>>> = vec![vec![Vec::new(); self.nsubj]; self.ns];
+            for t in 0..self.nt {
+                let i = self.t_school[t];
+                for &k in &self.t_subj[t] {
+                    if self.t_lock[t].is_some() {
+                        continue;
+                    }
+                    if self.t_free[t] && !self.t_dests[t].is_empty() {
+                        movable[i][k].push(t);
+                    } else {
+                        stay[i][k] += 1;
+                    }
+                }
+            }
+            for i in 0..self.ns {
+                for k in 0..self.nsubj {
+                    if stay[i][k] == 0 && movable[i][k].len() == 1 {
+                        let t = movable[i][k][0];
+                        if !self.t_dests[t].is_empty() {
+                            self.t_dests[t].clear();
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
     }
 
     /// Move cost plus the sending-gap unit every move of this teacher surely opens (no surplus of its main
