@@ -337,7 +337,13 @@ impl<'m, 'a> Decomp<'m, 'a> {
                     let room = (i64::from(m.surplus[i][k]) - lo_main[i][k]).max(0);
                     Cost::Steps(vec![(room, 0.0), (i64::MAX, w.sender_gap)])
                 };
-                net.add(school0 + i, ik0 + i * nsub + k, total, cost);
+                // coverage: main-k movers are among the holders of k, of whom one must stay
+                let cap = if k == none {
+                    total
+                } else {
+                    m.coverage_room(i, k).map_or(total, i64::from)
+                };
+                net.add(school0 + i, ik0 + i * nsub + k, cap, cost);
             }
         }
         let mut carcs: Vec<Vec<usize>> = Vec::with_capacity(self.sclasses.len());
@@ -431,11 +437,12 @@ impl<'m, 'a> Decomp<'m, 'a> {
         &mut self,
         iters: u32,
         mut target: f64,
+        theta0: f64,
         on_eval: &mut dyn FnMut(&Eval, u32) -> Option<f64>,
         stop: &mut dyn FnMut() -> bool,
     ) -> (f64, u32) {
         let mut best = f64::NEG_INFINITY;
-        let mut theta = 1.0;
+        let mut theta = theta0;
         let mut since = 0;
         let mut done = 0;
         for it in 0..iters {

@@ -223,6 +223,13 @@ pub struct PlanOptions {
     pub rounds: u32,
     /// Subgradient iterations of the Lagrangian bound (each one also proposes a primal plan).
     pub bound_iterations: u32,
+    /// Polishing cycles after the first ascent: each runs `polish_rounds` more iterated-local-search rounds
+    /// from the best plan, then `bound_iterations` more dual steps aimed at the improved objective. Stops
+    /// early when the proven gap reaches `target_gap` or `should_stop` fires.
+    pub polish_cycles: u32,
+    pub polish_rounds: u32,
+    /// Stop polishing once the proven gap is at most this (relative).
+    pub target_gap: f64,
 }
 
 impl Default for PlanOptions {
@@ -231,6 +238,9 @@ impl Default for PlanOptions {
             seed: 1,
             rounds: 30,
             bound_iterations: 200,
+            polish_cycles: 0,
+            polish_rounds: 100,
+            target_gap: 0.005,
         }
     }
 }
@@ -426,7 +436,7 @@ pub fn plan_with_stop(
     if !s.share_ok(s.st.bb_moved, s.st.moved) {
         s.relax = Some((s.st.bb_moved, s.st.moved));
     }
-    let rounds = search::improve(&mut s, opts.seed, opts.rounds, should_stop);
+    let mut rounds = search::improve(&mut s, opts.seed, opts.rounds, should_stop);
     let mut lb = bound::lower_bound(&m);
     let mut best = s.st.clone();
     let mut best_f = best.objective(&m);
@@ -437,27 +447,58 @@ pub fn plan_with_stop(
             <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(opts.seed ^ 0x9e37);
         let quota = m.quota.clone();
         let relax = s.relax;
-        let mut last_moves: Vec<(usize, usize)> = Vec::new();
-        let start_f = best_f;
         // on large districts the repair + descent costs more than a dual step: propose less often
         let every = if m.nt > 1000 { 5 } else { 1 };
-        let mut primal = |ev: &lagrange::Eval, it: u32| -> Option<f64> {
-            if !it.is_multiple_of(every) || ev.moves == last_moves {
-                return None;
+        let gap_of = |f: f64, lb: f64| if f > 1e-12 { (f - lb) / f } else { 0.0 };
+        for cycle in 0..=opts.polish_cycles {
+            if cycle > 0 {
+                // polish: more local search from the best plan, then more dual steps aimed at it
+                if gap_of(best_f, lb) <= opts.target_gap || should_stop() {
+                    break;
+                }
+                s.st = best.clone();
+                rounds += search::improve(
+                    &mut s,
+                    opts.seed.wrapping_add(u64::from(cycle)),
+                    opts.polish_rounds,
+                    should_stop,
+                );
+                let f = s.st.objective(&m);
+                if f < best_f - 1e-12 {
+                    best_f = f;
+                    best = s.st.clone();
+                }
+                if gap_of(best_f, lb) <= opts.target_gap || should_stop() {
+                    break;
+                }
             }
-            last_moves = ev.moves.clone();
-            let st = search::from_moves(&m, &quota, relax, &ev.moves, &mut rng, &mut || false)?;
-            let f = st.objective(&m);
-            if f < best_f - 1e-12 {
-                best_f = f;
-                best = st;
-            }
-            Some(best_f)
-        };
-        let (dual, done) = dec.ascend(opts.bound_iterations, start_f, &mut primal, should_stop);
-        iterations = done;
-        // guard against rounding in the sums
-        lb = lb.max(dual - 1e-9 * (1.0 + dual.abs()));
+            let mut last_moves: Vec<(usize, usize)> = Vec::new();
+            let start_f = best_f;
+            let theta0 = if cycle == 0 { 1.0 } else { 0.25 };
+            let mut primal = |ev: &lagrange::Eval, it: u32| -> Option<f64> {
+                if !it.is_multiple_of(every) || ev.moves == last_moves {
+                    return None;
+                }
+                last_moves = ev.moves.clone();
+                let st = search::from_moves(&m, &quota, relax, &ev.moves, &mut rng, &mut || false)?;
+                let f = st.objective(&m);
+                if f < best_f - 1e-12 {
+                    best_f = f;
+                    best = st;
+                }
+                Some(best_f)
+            };
+            let (dual, done) = dec.ascend(
+                opts.bound_iterations,
+                start_f,
+                theta0,
+                &mut primal,
+                should_stop,
+            );
+            iterations += done;
+            // guard against rounding in the sums
+            lb = lb.max(dual - 1e-9 * (1.0 + dual.abs()));
+        }
     }
     s.st = best;
     s.rebuild();

@@ -48,6 +48,8 @@ pub(crate) struct Model<'a> {
     pub quota: Vec<u32>,
     pub cap: Vec<u32>,
     pub psum: [f64; N_GROUPS],
+    /// per school, per subject: see [`Model::coverage_room`]
+    pub cov_room: Vec<Vec<Option<u32>>>,
 }
 
 fn stage_idx(s: BalanceStage) -> usize {
@@ -298,6 +300,7 @@ impl<'a> Model<'a> {
             quota: vec![0; ns],
             cap: vec![u32::MAX; ns],
             psum: [0.0; N_GROUPS],
+            cov_room: Vec::new(),
         };
         for t in 0..nt {
             for &k in &m.t_subj[t] {
@@ -367,6 +370,7 @@ impl<'a> Model<'a> {
             }
         }
         m.pin_by_coverage();
+        m.compute_coverage_room();
         Ok(m)
     }
 
@@ -408,6 +412,43 @@ impl<'a> Model<'a> {
                 break;
             }
         }
+    }
+
+    /// Coverage rule as a cap: at most this many free teachers holding subject k may leave school i (all
+    /// movable holders but one, when no holder surely stays), or `None` when the rule can not bind.
+    pub fn coverage_room(&self, i: usize, k: usize) -> Option<u32> {
+        self.cov_room[i][k]
+    }
+
+    fn compute_coverage_room(&mut self) {
+        let mut stay = vec![vec![0u32; self.nsubj]; self.ns];
+        let mut movable = vec![vec![0u32; self.nsubj]; self.ns];
+        for t in 0..self.nt {
+            if self.t_lock[t].is_some() {
+                continue;
+            }
+            let i = self.t_school[t];
+            for &k in &self.t_subj[t] {
+                if self.t_free[t] && !self.t_dests[t].is_empty() {
+                    movable[i][k] += 1;
+                } else {
+                    stay[i][k] += 1;
+                }
+            }
+        }
+        self.cov_room = (0..self.ns)
+            .map(|i| {
+                (0..self.nsubj)
+                    .map(|k| {
+                        if stay[i][k] > 0 || movable[i][k] == 0 {
+                            None
+                        } else {
+                            Some(movable[i][k] - 1)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
     }
 
     /// Move cost plus the sending-gap unit every move of this teacher surely opens (no surplus of its main
