@@ -44,6 +44,8 @@ struct GClass {
 }
 
 struct Group {
+    /// a flow of the last `group_value` could not be proven optimal (its value is then not used)
+    failed: std::cell::Cell<bool>,
     weight: f64,
     enrol: Vec<f64>,
     fixed: Vec<i64>,
@@ -410,7 +412,7 @@ impl<'m, 'a> Decomp<'m, 'a> {
                 }
             }
         }
-        net.run(s, t);
+        let proven = net.run(s, t);
         // every quota unit must have been routed (else the enforced quotas are infeasible: no bound)
         let mut routed_ok = true;
         for &(a, need) in &qarcs {
@@ -420,7 +422,7 @@ impl<'m, 'a> Decomp<'m, 'a> {
         }
         let mut v: f64 = (0..net.from.len()).map(|a| net.arc_cost(a)).sum();
         v += quota_big + constant;
-        if !routed_ok {
+        if !routed_ok || !proven {
             v = f64::NEG_INFINITY;
         }
         let xs: Vec<Vec<i64>> = carcs
@@ -451,6 +453,10 @@ impl<'m, 'a> Decomp<'m, 'a> {
             }
             done += 1;
             let ev = self.eval();
+            if !ev.value.is_finite() {
+                // a flow could not be proven optimal: no bound and no reliable step from here
+                break;
+            }
             if let Some(t) = on_eval(&ev, it) {
                 target = target.min(t);
             }
@@ -559,6 +565,7 @@ fn build_group(
     let psum = enrol.iter().sum();
     let fixed_total = fixed.iter().sum();
     Some(Group {
+        failed: std::cell::Cell::new(false),
         weight: m.cv_weight(ind),
         enrol,
         fixed,
@@ -613,7 +620,10 @@ fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: Option<i64>) -> O
         }
         _ => None,
     };
-    net.run(s, t);
+    if !net.run(s, t) {
+        gr.failed.set(true);
+        return None;
+    }
     if sarcs
         .iter()
         .zip(&gr.classes)
@@ -651,6 +661,15 @@ fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: Option<i64>) -> O
 const MAX_E_VALUES: i64 = 12;
 
 fn group_value(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoint>) {
+    gr.failed.set(false);
+    let r = group_value_inner(gr, pi, budget);
+    if gr.failed.get() {
+        return (f64::NEG_INFINITY, None);
+    }
+    r
+}
+
+fn group_value_inner(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoint>) {
     let supply: i64 = gr.classes.iter().map(|c| c.supply).sum();
     if gr.crossing && gr.e_max - gr.e_min > MAX_E_VALUES {
         // too many totals to enumerate: w·CV ≥ 0, so min U over all flows is a (weaker) valid bound

@@ -553,6 +553,8 @@ pub(crate) struct State {
     pub cnt: Vec<[i64; 2]>,
     pub q: [f64; N_GROUPS],
     pub tot: [f64; N_GROUPS],
+    /// CV per group (kept in step with q and tot)
+    pub cvv: [f64; N_GROUPS],
     pub out_n: Vec<u32>,
     pub in_n: Vec<u32>,
     pub stay_subj: Vec<Vec<u32>>,
@@ -590,11 +592,16 @@ impl State {
             }
         }
         let unfilled: i64 = m.shortage.iter().flatten().map(|&x| i64::from(x)).sum();
+        let mut cvv = [0.0; N_GROUPS];
+        for g in 0..N_GROUPS {
+            cvv[g] = crate::bound::cv_of(q[g], m.psum[g], tot[g]);
+        }
         State {
             dest: vec![None; m.nt],
             cnt,
             q,
             tot,
+            cvv,
             out_n: vec![0; m.ns],
             in_n: vec![0; m.ns],
             stay_subj: m.initial_subj.clone(),
@@ -629,6 +636,7 @@ impl State {
                 self.tot[g] += 1.0;
             }
             self.cnt[pb][ind] += 1;
+            self.cvv[g] = crate::bound::cv_of(self.q[g], m.psum[g], self.tot[g]);
         }
     }
 
@@ -686,8 +694,53 @@ impl State {
         self.cost -= m.move_cost(i, j);
     }
 
-    pub fn cv(&self, m: &Model, g: usize) -> f64 {
-        crate::bound::cv_of(self.q[g], m.psum[g], self.tot[g])
+    /// The objective after moving t (at home) to j, without changing the state (same arithmetic as
+    /// `add` followed by `objective`).
+    pub fn objective_after_add(&self, m: &Model, t: usize, j: usize) -> f64 {
+        let i = m.t_school[t];
+        let st = m.t_stage[t];
+        let pa = m.part_of(i, st).unwrap_or(0);
+        let pb = m.part_of(j, st).unwrap_or(0);
+        let mut q = self.q;
+        let mut tot = self.tot;
+        let mut cvv = self.cvv;
+        for ind in [BB, DEG] {
+            if !m.has_attr(t, ind) {
+                continue;
+            }
+            let g = Model::group(st, ind);
+            if m.parts[pa].included {
+                let c = self.cnt[pa][ind] as f64;
+                q[g] += (1.0 - 2.0 * c) / f64::from(m.parts[pa].enrolment);
+                tot[g] -= 1.0;
+            }
+            if m.parts[pb].included {
+                let c = self.cnt[pb][ind] as f64;
+                q[g] += (2.0 * c + 1.0) / f64::from(m.parts[pb].enrolment);
+                tot[g] += 1.0;
+            }
+            cvv[g] = crate::bound::cv_of(q[g], m.psum[g], tot[g]);
+        }
+        let (mut unfilled, mut gap) = (self.unfilled, self.gap);
+        if let Some(k) = m.t_main[t] {
+            if self.in_main[j][k] < m.shortage[j][k] {
+                unfilled -= 1;
+            }
+            if self.out_main[i][k] >= m.surplus[i][k] {
+                gap += 1;
+            }
+        }
+        let cost = self.cost + m.move_cost(i, j);
+        let w = &m.input.weights;
+        let mut f = 0.0;
+        for g in 0..N_GROUPS {
+            f += m.cv_weight(Model::group_ind(g)) * cvv[g];
+        }
+        f + w.shortage * unfilled as f64 + w.sender_gap * gap as f64 + cost
+    }
+
+    pub fn cv(&self, _m: &Model, g: usize) -> f64 {
+        self.cvv[g]
     }
 
     pub fn objective(&self, m: &Model) -> f64 {

@@ -59,9 +59,13 @@ impl<'m, 'a> Search<'m, 'a> {
 
     /// Objective after adding t -> j (state restored).
     fn eval_add(&mut self, t: usize, j: usize) -> f64 {
-        self.st.add(self.m, t, j);
-        let f = self.st.objective(self.m);
-        self.st.remove(self.m, t);
+        let f = self.st.objective_after_add(self.m, t, j);
+        debug_assert!({
+            self.st.add(self.m, t, j);
+            let g = self.st.objective(self.m);
+            self.st.remove(self.m, t);
+            (f - g).abs() <= 1e-12 * (1.0 + g.abs())
+        });
         f
     }
 
