@@ -15,7 +15,7 @@ fn run(nt: usize, ns: usize, seed: u64) {
     let opts = PlanOptions {
         seed,
         rounds: 30,
-        bound_iterations: 1000,
+        bound_iterations: 300,
         polish_cycles: 1000,
         polish_rounds: 100,
         target_gap: 0.005,
