@@ -16,6 +16,9 @@ fn run(nt: usize, ns: usize, seed: u64) {
         seed,
         rounds: 30,
         bound_iterations: 300,
+        polish_cycles: 1000,
+        polish_rounds: 100,
+        target_gap: 0.005,
     };
     let p = plan_with_stop(&input, &opts, &mut || Instant::now() > deadline).expect("plan");
     let el = start.elapsed();

@@ -8,6 +8,12 @@
 pub(crate) const BIG: f64 = 1e6;
 const EPS: f64 = 1e-12;
 
+/// Improvement needed to relax a label: absolute 1e-12 plus 1e-14 relative, above the rounding of sums
+/// that contain `BIG` (whose last bit is ~1e-10) and far below any cost difference of a unit.
+fn tol(x: f64) -> f64 {
+    EPS + 1e-14 * x.abs()
+}
+
 /// Cost of an arc: linear, or convex steps `(end, unit cost)`: unit `x` (0-based) costs the first step
 /// with `end > x`. Unit costs must be non-decreasing.
 #[derive(Clone, Debug)]
@@ -110,9 +116,14 @@ impl Net {
         }
     }
 
-    /// Route from `s` to `t` while a negative-cost augmenting path exists.
-    pub fn run(&mut self, s: usize, t: usize) {
+    /// Route from `s` to `t` while a negative-cost augmenting path exists. Returns false when the path search
+    /// had to give up (a cycle that only rounding makes negative could keep it relaxing); then the flow is
+    /// not proven optimal and callers must not use its value as a bound.
+    #[must_use]
+    pub fn run(&mut self, s: usize, t: usize) -> bool {
         let n = self.out.len();
+        // relaxations per path search before giving up (Bellman–Ford needs at most n·arcs)
+        let limit = (n as u64 + 1) * (self.from.len() as u64 + 1) + 1000;
         let mut dist = vec![f64::INFINITY; n];
         // pred: (arc, forward?)
         let mut pred: Vec<(usize, bool)> = vec![(usize::MAX, true); n];
@@ -124,14 +135,19 @@ impl Net {
             queue.clear();
             queue.push_back(s);
             inq[s] = true;
+            let mut pops: u64 = 0;
             while let Some(u) = queue.pop_front() {
+                pops += 1;
+                if pops > limit {
+                    return false;
+                }
                 inq[u] = false;
                 let du = dist[u];
                 for &a in &self.out[u] {
                     if self.flow[a] < self.cap[a] {
                         let v = self.to[a];
                         let nd = du + self.unit(a, self.flow[a]);
-                        if nd < dist[v] - EPS {
+                        if nd < dist[v] - tol(nd) {
                             dist[v] = nd;
                             pred[v] = (a, true);
                             if !inq[v] {
@@ -145,7 +161,7 @@ impl Net {
                     if self.flow[a] > 0 {
                         let v = self.from[a];
                         let nd = du - self.unit(a, self.flow[a] - 1);
-                        if nd < dist[v] - EPS {
+                        if nd < dist[v] - tol(nd) {
                             dist[v] = nd;
                             pred[v] = (a, false);
                             if !inq[v] {
@@ -156,8 +172,8 @@ impl Net {
                     }
                 }
             }
-            if dist[t] >= -EPS {
-                return;
+            if dist[t] >= -tol(dist[t]) {
+                return true;
             }
             let mut amt = i64::MAX;
             let mut v = t;
@@ -198,7 +214,7 @@ mod tests {
         n.add(0, 1, 2, Cost::Lin(-5.0));
         let c = n.add(1, 2, 3, Cost::Steps(vec![(1, 1.0), (2, 2.0), (3, 3.0)]));
         n.add(0, 2, 1, Cost::Lin(-1.0));
-        n.run(0, 2);
+        assert!(n.run(0, 2));
         assert_eq!(n.flow[c], 2);
         let tot: f64 = (0..3).map(|a| n.arc_cost(a)).sum();
         assert!((tot - (-10.0 + 3.0 - 1.0)).abs() < 1e-12);

@@ -44,6 +44,8 @@ struct GClass {
 }
 
 struct Group {
+    /// a flow of the last `group_value` could not be proven optimal (its value is then not used)
+    failed: std::cell::Cell<bool>,
     weight: f64,
     enrol: Vec<f64>,
     fixed: Vec<i64>,
@@ -337,7 +339,13 @@ impl<'m, 'a> Decomp<'m, 'a> {
                     let room = (i64::from(m.surplus[i][k]) - lo_main[i][k]).max(0);
                     Cost::Steps(vec![(room, 0.0), (i64::MAX, w.sender_gap)])
                 };
-                net.add(school0 + i, ik0 + i * nsub + k, total, cost);
+                // coverage: main-k movers are among the holders of k, of whom one must stay
+                let cap = if k == none {
+                    total
+                } else {
+                    m.coverage_room(i, k).map_or(total, i64::from)
+                };
+                net.add(school0 + i, ik0 + i * nsub + k, cap, cost);
             }
         }
         let mut carcs: Vec<Vec<usize>> = Vec::with_capacity(self.sclasses.len());
@@ -404,7 +412,7 @@ impl<'m, 'a> Decomp<'m, 'a> {
                 }
             }
         }
-        net.run(s, t);
+        let proven = net.run(s, t);
         // every quota unit must have been routed (else the enforced quotas are infeasible: no bound)
         let mut routed_ok = true;
         for &(a, need) in &qarcs {
@@ -414,7 +422,7 @@ impl<'m, 'a> Decomp<'m, 'a> {
         }
         let mut v: f64 = (0..net.from.len()).map(|a| net.arc_cost(a)).sum();
         v += quota_big + constant;
-        if !routed_ok {
+        if !routed_ok || !proven {
             v = f64::NEG_INFINITY;
         }
         let xs: Vec<Vec<i64>> = carcs
@@ -431,11 +439,12 @@ impl<'m, 'a> Decomp<'m, 'a> {
         &mut self,
         iters: u32,
         mut target: f64,
+        theta0: f64,
         on_eval: &mut dyn FnMut(&Eval, u32) -> Option<f64>,
         stop: &mut dyn FnMut() -> bool,
     ) -> (f64, u32) {
         let mut best = f64::NEG_INFINITY;
-        let mut theta = 1.0;
+        let mut theta = theta0;
         let mut since = 0;
         let mut done = 0;
         for it in 0..iters {
@@ -444,6 +453,10 @@ impl<'m, 'a> Decomp<'m, 'a> {
             }
             done += 1;
             let ev = self.eval();
+            if !ev.value.is_finite() {
+                // a flow could not be proven optimal: no bound and no reliable step from here
+                break;
+            }
             if let Some(t) = on_eval(&ev, it) {
                 target = target.min(t);
             }
@@ -552,6 +565,7 @@ fn build_group(
     let psum = enrol.iter().sum();
     let fixed_total = fixed.iter().sum();
     Some(Group {
+        failed: std::cell::Cell::new(false),
         weight: m.cv_weight(ind),
         enrol,
         fixed,
@@ -606,7 +620,10 @@ fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: Option<i64>) -> O
         }
         _ => None,
     };
-    net.run(s, t);
+    if !net.run(s, t) {
+        gr.failed.set(true);
+        return None;
+    }
     if sarcs
         .iter()
         .zip(&gr.classes)
@@ -644,6 +661,15 @@ fn group_solve(gr: &Group, pi: &[Vec<f64>], a: f64, b: f64, e: Option<i64>) -> O
 const MAX_E_VALUES: i64 = 12;
 
 fn group_value(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoint>) {
+    gr.failed.set(false);
+    let r = group_value_inner(gr, pi, budget);
+    if gr.failed.get() {
+        return (f64::NEG_INFINITY, None);
+    }
+    r
+}
+
+fn group_value_inner(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option<GPoint>) {
     let supply: i64 = gr.classes.iter().map(|c| c.supply).sum();
     if gr.crossing && gr.e_max - gr.e_min > MAX_E_VALUES {
         // too many totals to enumerate: w·CV ≥ 0, so min U over all flows is a (weaker) valid bound

@@ -48,6 +48,8 @@ pub(crate) struct Model<'a> {
     pub quota: Vec<u32>,
     pub cap: Vec<u32>,
     pub psum: [f64; N_GROUPS],
+    /// per school, per subject: see [`Model::coverage_room`]
+    pub cov_room: Vec<Vec<Option<u32>>>,
 }
 
 fn stage_idx(s: BalanceStage) -> usize {
@@ -298,6 +300,7 @@ impl<'a> Model<'a> {
             quota: vec![0; ns],
             cap: vec![u32::MAX; ns],
             psum: [0.0; N_GROUPS],
+            cov_room: Vec::new(),
         };
         for t in 0..nt {
             for &k in &m.t_subj[t] {
@@ -366,7 +369,86 @@ impl<'a> Model<'a> {
                     .collect();
             }
         }
+        m.pin_by_coverage();
+        m.compute_coverage_room();
         Ok(m)
+    }
+
+    /// Coverage rule, exact preprocessing: a free teacher who is (after the locks) the only holder of one of
+    /// its subjects that could stay at home can never move in a plan obeying the rule, so its destination
+    /// list is emptied. Repeated until nothing changes. Every plan obeying the hard rules is kept, so bounds
+    /// computed on the pinned model remain valid.
+    fn pin_by_coverage(&mut self) {
+        loop {
+            let mut changed = false;
+            // per (school, subject): (teachers that surely stay, movable holders)
+            let mut stay = vec![vec![0u32; self.nsubj]; self.ns];
+            let mut movable: Vec<Vec<Vec<usize>>> = vec![vec![Vec::new(); self.nsubj]; self.ns];
+            for t in 0..self.nt {
+                let i = self.t_school[t];
+                for &k in &self.t_subj[t] {
+                    if self.t_lock[t].is_some() {
+                        continue;
+                    }
+                    if self.t_free[t] && !self.t_dests[t].is_empty() {
+                        movable[i][k].push(t);
+                    } else {
+                        stay[i][k] += 1;
+                    }
+                }
+            }
+            for i in 0..self.ns {
+                for k in 0..self.nsubj {
+                    if stay[i][k] == 0 && movable[i][k].len() == 1 {
+                        let t = movable[i][k][0];
+                        if !self.t_dests[t].is_empty() {
+                            self.t_dests[t].clear();
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Coverage rule as a cap: at most this many free teachers holding subject k may leave school i (all
+    /// movable holders but one, when no holder surely stays), or `None` when the rule can not bind.
+    pub fn coverage_room(&self, i: usize, k: usize) -> Option<u32> {
+        self.cov_room[i][k]
+    }
+
+    fn compute_coverage_room(&mut self) {
+        let mut stay = vec![vec![0u32; self.nsubj]; self.ns];
+        let mut movable = vec![vec![0u32; self.nsubj]; self.ns];
+        for t in 0..self.nt {
+            if self.t_lock[t].is_some() {
+                continue;
+            }
+            let i = self.t_school[t];
+            for &k in &self.t_subj[t] {
+                if self.t_free[t] && !self.t_dests[t].is_empty() {
+                    movable[i][k] += 1;
+                } else {
+                    stay[i][k] += 1;
+                }
+            }
+        }
+        self.cov_room = (0..self.ns)
+            .map(|i| {
+                (0..self.nsubj)
+                    .map(|k| {
+                        if stay[i][k] > 0 || movable[i][k] == 0 {
+                            None
+                        } else {
+                            Some(movable[i][k] - 1)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
     }
 
     /// Move cost plus the sending-gap unit every move of this teacher surely opens (no surplus of its main
@@ -471,6 +553,8 @@ pub(crate) struct State {
     pub cnt: Vec<[i64; 2]>,
     pub q: [f64; N_GROUPS],
     pub tot: [f64; N_GROUPS],
+    /// CV per group (kept in step with q and tot)
+    pub cvv: [f64; N_GROUPS],
     pub out_n: Vec<u32>,
     pub in_n: Vec<u32>,
     pub stay_subj: Vec<Vec<u32>>,
@@ -508,11 +592,16 @@ impl State {
             }
         }
         let unfilled: i64 = m.shortage.iter().flatten().map(|&x| i64::from(x)).sum();
+        let mut cvv = [0.0; N_GROUPS];
+        for g in 0..N_GROUPS {
+            cvv[g] = crate::bound::cv_of(q[g], m.psum[g], tot[g]);
+        }
         State {
             dest: vec![None; m.nt],
             cnt,
             q,
             tot,
+            cvv,
             out_n: vec![0; m.ns],
             in_n: vec![0; m.ns],
             stay_subj: m.initial_subj.clone(),
@@ -547,6 +636,7 @@ impl State {
                 self.tot[g] += 1.0;
             }
             self.cnt[pb][ind] += 1;
+            self.cvv[g] = crate::bound::cv_of(self.q[g], m.psum[g], self.tot[g]);
         }
     }
 
@@ -604,8 +694,53 @@ impl State {
         self.cost -= m.move_cost(i, j);
     }
 
-    pub fn cv(&self, m: &Model, g: usize) -> f64 {
-        crate::bound::cv_of(self.q[g], m.psum[g], self.tot[g])
+    /// The objective after moving t (at home) to j, without changing the state (same arithmetic as
+    /// `add` followed by `objective`).
+    pub fn objective_after_add(&self, m: &Model, t: usize, j: usize) -> f64 {
+        let i = m.t_school[t];
+        let st = m.t_stage[t];
+        let pa = m.part_of(i, st).unwrap_or(0);
+        let pb = m.part_of(j, st).unwrap_or(0);
+        let mut q = self.q;
+        let mut tot = self.tot;
+        let mut cvv = self.cvv;
+        for ind in [BB, DEG] {
+            if !m.has_attr(t, ind) {
+                continue;
+            }
+            let g = Model::group(st, ind);
+            if m.parts[pa].included {
+                let c = self.cnt[pa][ind] as f64;
+                q[g] += (1.0 - 2.0 * c) / f64::from(m.parts[pa].enrolment);
+                tot[g] -= 1.0;
+            }
+            if m.parts[pb].included {
+                let c = self.cnt[pb][ind] as f64;
+                q[g] += (2.0 * c + 1.0) / f64::from(m.parts[pb].enrolment);
+                tot[g] += 1.0;
+            }
+            cvv[g] = crate::bound::cv_of(q[g], m.psum[g], tot[g]);
+        }
+        let (mut unfilled, mut gap) = (self.unfilled, self.gap);
+        if let Some(k) = m.t_main[t] {
+            if self.in_main[j][k] < m.shortage[j][k] {
+                unfilled -= 1;
+            }
+            if self.out_main[i][k] >= m.surplus[i][k] {
+                gap += 1;
+            }
+        }
+        let cost = self.cost + m.move_cost(i, j);
+        let w = &m.input.weights;
+        let mut f = 0.0;
+        for g in 0..N_GROUPS {
+            f += m.cv_weight(Model::group_ind(g)) * cvv[g];
+        }
+        f + w.shortage * unfilled as f64 + w.sender_gap * gap as f64 + cost
+    }
+
+    pub fn cv(&self, _m: &Model, g: usize) -> f64 {
+        self.cvv[g]
     }
 
     pub fn objective(&self, m: &Model) -> f64 {

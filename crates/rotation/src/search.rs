@@ -59,9 +59,13 @@ impl<'m, 'a> Search<'m, 'a> {
 
     /// Objective after adding t -> j (state restored).
     fn eval_add(&mut self, t: usize, j: usize) -> f64 {
-        self.st.add(self.m, t, j);
-        let f = self.st.objective(self.m);
-        self.st.remove(self.m, t);
+        let f = self.st.objective_after_add(self.m, t, j);
+        debug_assert!({
+            self.st.add(self.m, t, j);
+            let g = self.st.objective(self.m);
+            self.st.remove(self.m, t);
+            (f - g).abs() <= 1e-12 * (1.0 + g.abs())
+        });
         f
     }
 
@@ -235,11 +239,50 @@ impl<'m, 'a> Search<'m, 'a> {
         let mut order: Vec<usize> = (0..self.m.nt).filter(|&t| self.m.t_free[t]).collect();
         for _ in 0..200 {
             order.shuffle(rng);
-            if !self.pass(&order) || stop() {
+            let improved = self.pass(&order) || self.swap_pass();
+            if !improved || stop() {
                 break;
             }
         }
         self.rebuild();
+    }
+
+    /// Exchange the destinations of two moving teachers (quotas, share, caps and coverage unchanged).
+    fn swap_pass(&mut self) -> bool {
+        let m = self.m;
+        let moving: Vec<usize> = (0..m.nt)
+            .filter(|&t| m.t_free[t] && self.st.dest[t].is_some())
+            .collect();
+        let mut improved = false;
+        for a in 0..moving.len() {
+            for b in a + 1..moving.len() {
+                let (t1, t2) = (moving[a], moving[b]);
+                let (Some(j1), Some(j2)) = (self.st.dest[t1], self.st.dest[t2]) else {
+                    continue;
+                };
+                if j1 == j2
+                    || m.t_stage[t1] != m.t_stage[t2]
+                    || !m.t_dests[t1].contains(&j2)
+                    || !m.t_dests[t2].contains(&j1)
+                {
+                    continue;
+                }
+                let cur = self.st.objective(m);
+                self.st.remove(m, t1);
+                self.st.remove(m, t2);
+                self.st.add(m, t1, j2);
+                self.st.add(m, t2, j1);
+                if self.st.objective(m) < cur - EPS {
+                    improved = true;
+                } else {
+                    self.st.remove(m, t1);
+                    self.st.remove(m, t2);
+                    self.st.add(m, t1, j1);
+                    self.st.add(m, t2, j2);
+                }
+            }
+        }
+        improved
     }
 
     /// Recompute the incremental sums from the assignment (removes floating drift).
