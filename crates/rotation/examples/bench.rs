@@ -2,16 +2,20 @@
 //!
 //! `cargo run --release -p gongjin-rotation --example bench` prints a Markdown table for generated districts
 //! of 100, 200 and 500 teachers (seeds 7, 8, 9) and a 3,000-teacher / 45-school district (seed 7).
-//! `... --example bench -- TEACHERS SCHOOLS SEED` runs one instance.
+//! `... --example bench -- TEACHERS SCHOOLS SEED` runs one instance; `... -- --input FILE [SECONDS]` runs an input
+//! written by `gongjin plan rotation --dump-input FILE`.
 //! The engine is pure; the wall-clock limit (8 s) is this program's, passed in as a `should_stop` closure.
 use std::time::{Duration, Instant};
 
 use gongjin_rotation::{PlanOptions, evaluate_moves, greedy_baseline, plan_with_stop, synthetic};
 
 fn run(nt: usize, ns: usize, seed: u64) {
-    let input = synthetic::district(seed, ns, nt);
+    run_input(synthetic::district(seed, ns, nt), seed, 8);
+}
+
+fn run_input(input: gongjin_rotation::PlanInput, seed: u64, seconds: u64) {
     let start = Instant::now();
-    let deadline = start + Duration::from_secs(8);
+    let deadline = start + Duration::from_secs(seconds);
     let opts = PlanOptions {
         seed,
         rounds: 30,
@@ -22,6 +26,7 @@ fn run(nt: usize, ns: usize, seed: u64) {
     };
     let p = plan_with_stop(&input, &opts, &mut || Instant::now() > deadline).expect("plan");
     let el = start.elapsed();
+    eprintln!("objective parts: {:?}", p.objective);
     let g = greedy_baseline(&input).expect("greedy");
     let none = evaluate_moves(&input, &[], None).expect("empty");
     let cvsum = |v: &[(f64, f64)]| v.iter().map(|x| x.0).sum::<f64>();
@@ -73,6 +78,15 @@ fn main() {
         "| teachers | schools | seed | time s | bound iters | objective | lower bound | gap | CV sum none / greedy / plan | objective none / greedy | moves | CV per stage/indicator: before→plan (greedy) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    if a.len() >= 3 && a[1] == "--input" {
+        // An input written by `gongjin plan rotation --dump-input FILE` (the demo district), with an
+        // optional time limit in seconds (default 8).
+        let text = std::fs::read_to_string(&a[2]).expect("input file");
+        let input = serde_json::from_str(&text).expect("a PlanInput document");
+        let seconds = a.get(3).map_or(8, |s| s.parse().expect("seconds"));
+        run_input(input, 7, seconds);
+        return;
+    }
     if a.len() >= 4 {
         let nt = a[1].parse().expect("teachers");
         let ns = a[2].parse().expect("schools");

@@ -432,6 +432,25 @@ impl<'m, 'a> Decomp<'m, 'a> {
         (v, xs)
     }
 
+    /// Chooses where the ascent starts: the cost split of [`Decomp::new`] or all multipliers zero (the sum of
+    /// the separate minima: the subject network alone, plus each CV group alone), whichever gives the higher
+    /// dual value; returns both evaluations (each a valid bound). The split suits instances where the CV
+    /// dominates; zero suits those where shortages and sending gaps do (the demo district from the registry).
+    pub fn choose_start(&mut self) -> (Eval, Eval) {
+        let split = self.eval();
+        let zeros: Vec<Vec<Vec<f64>>> = self
+            .pi
+            .iter()
+            .map(|g| g.iter().map(|c| vec![0.0; c.len()]).collect())
+            .collect();
+        let kept = std::mem::replace(&mut self.pi, zeros);
+        let zero = self.eval();
+        if split.value > zero.value || !zero.value.is_finite() {
+            self.pi = kept;
+        }
+        (split, zero)
+    }
+
     /// Projected subgradient ascent with Polyak steps towards `target` (the best known objective).
     /// Calls `on_eval` after every evaluation (it may update the target, e.g. with a repaired primal);
     /// returns the best bound seen.

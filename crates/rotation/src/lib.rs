@@ -517,6 +517,16 @@ pub fn plan_with_stop(
                 }
                 Some(best_f)
             };
+            if cycle == 0 {
+                let (split, zero) = dec.choose_start();
+                for ev in [&split, &zero] {
+                    primal(ev, 0);
+                    if ev.value.is_finite() {
+                        lb = lb.max(ev.value - 1e-9 * (1.0 + ev.value.abs()));
+                    }
+                }
+                iterations += 2;
+            }
             let (dual, done) = dec.ascend(
                 opts.bound_iterations,
                 start_f,
