@@ -448,7 +448,12 @@ pub fn solve(
     tick: &mut dyn FnMut(f64),
 ) -> std::result::Result<Plan, StoreError> {
     let start = std::time::Instant::now();
-    let opts = gongjin_rotation::PlanOptions::default();
+    // Polish (more search, more dual steps) until the proven gap is ≤ 0.5 % or the limit is reached.
+    let opts = gongjin_rotation::PlanOptions {
+        bound_iterations: 300,
+        polish_cycles: 1000,
+        ..Default::default()
+    };
     let mut stop = || {
         let f = start.elapsed().as_secs_f64() / limit.as_secs_f64().max(1e-3);
         tick(f.min(1.0));
