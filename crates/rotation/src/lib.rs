@@ -23,7 +23,9 @@
 //! keeps it home), and in the subject network at most (movable holders − 1) teachers whose main subject is k
 //! may leave a school where no holder of k surely stays. The primal side is a construction, iterated local
 //! search (moves, same-school replacements and destination swaps), and a repair + descent of the flow
-//! solution at dual steps (a Lagrangian heuristic). With [`PlanOptions::polish_cycles`] > 0 the planner then
+//! solution at dual steps (a Lagrangian heuristic). The ascent starts from the better of two multiplier
+//! vectors — the move costs split onto the CV groups, or zero (the sum of the separate minima) — both evaluated
+//! and both valid bounds. With [`PlanOptions::polish_cycles`] > 0 the planner then
 //! alternates more local search from the best plan with more dual steps aimed at its (lower) objective, until
 //! the proven gap reaches [`PlanOptions::target_gap`] or the budget or `should_stop` ends it.
 //!
