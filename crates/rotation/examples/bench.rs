@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use gongjin_rotation::{PlanOptions, evaluate_moves, greedy_baseline, plan_with_stop, synthetic};
 
 fn run(nt: usize, ns: usize, seed: u64) {
-    run_input(synthetic::district(seed, ns, nt), seed, 8);
+    let seconds = std::env::var("BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    run_input(synthetic::district(seed, ns, nt), seed, seconds);
 }
 
 fn run_input(input: gongjin_rotation::PlanInput, seed: u64, seconds: u64) {
