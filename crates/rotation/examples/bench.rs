@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use gongjin_rotation::{PlanOptions, evaluate_moves, greedy_baseline, plan_with_stop, synthetic};
 
 fn run(nt: usize, ns: usize, seed: u64) {
-    let seconds = std::env::var("BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let seconds = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
     run_input(synthetic::district(seed, ns, nt), seed, seconds);
 }
 
@@ -75,6 +78,16 @@ fn run_input(input: gongjin_rotation::PlanInput, seed: u64, seconds: u64) {
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
+    if a.len() >= 5 && a[1] == "--dump" {
+        // write a generated instance as a PlanInput document: --dump TEACHERS SCHOOLS SEED
+        let input = synthetic::district(
+            a[4].parse().expect("seed"),
+            a[3].parse().expect("schools"),
+            a[2].parse().expect("teachers"),
+        );
+        println!("{}", serde_json::to_string(&input).expect("json"));
+        return;
+    }
     println!(
         "| teachers | schools | seed | time s | bound iters | objective | lower bound | gap | CV sum none / greedy / plan | objective none / greedy | moves | CV per stage/indicator: before→plan (greedy) |"
     );
