@@ -27,6 +27,7 @@ fn run_input(input: gongjin_rotation::PlanInput, seed: u64, seconds: u64) {
         polish_cycles: 1000,
         polish_rounds: 100,
         target_gap: 0.005,
+        aggregate_bound: std::env::var("BENCH_PER_CLASS").is_err(),
     };
     let p = plan_with_stop(&input, &opts, &mut || Instant::now() > deadline).expect("plan");
     let el = start.elapsed();

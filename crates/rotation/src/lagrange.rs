@@ -78,6 +78,36 @@ pub(crate) struct Decomp<'m, 'a> {
     /// per group, per M-class: the class has a copy in the group network
     onm: Vec<Vec<bool>>,
     pub es_budget: usize,
+    /// The aggregated coupling (multipliers per group and included part) instead of per class and
+    /// destination: set by [`Decomp::aggregate`].
+    agg: Option<Agg>,
+}
+
+/// The aggregated decomposition: the coupling is the count of each group's teachers in each included part,
+/// `n_p = base_p + Σ moves in − Σ moves out`; multipliers λ per (group, local part).
+struct Agg {
+    groups: Vec<Option<AggGroup>>,
+    lam: Vec<Vec<f64>>,
+}
+
+/// The CV side of one group in the aggregated decomposition: the counts any plan can reach per included
+/// part (a box), with a total fixed by the number `e` of units that end in excluded parts.
+struct AggGroup {
+    weight: f64,
+    enrol: Vec<f64>,
+    psum: f64,
+    /// global part index per local part
+    parts: Vec<usize>,
+    lo: Vec<i64>,
+    hi: Vec<i64>,
+    /// the counts when no free teacher moves
+    base: Vec<i64>,
+    /// per M-class (None = not in this group): home local part, per destination index its local part
+    cls: Vec<Option<(Option<usize>, Vec<Option<usize>>)>>,
+    /// units in included parts when `e` = 0
+    n_all: i64,
+    e_min: i64,
+    e_max: i64,
 }
 
 /// Result of one evaluation of the dual function.
@@ -86,6 +116,8 @@ pub(crate) struct Eval {
     /// moves (teacher, destination) of the subject network's solution
     pub moves: Vec<(usize, usize)>,
     sub_pi: Vec<Vec<Vec<f64>>>,
+    /// aggregated mode: per group, per local part, n(subject) − n(CV side)
+    sub_lam: Vec<Vec<f64>>,
     sub_rho: f64,
 }
 
@@ -189,11 +221,96 @@ impl<'m, 'a> Decomp<'m, 'a> {
             rho: 0.0,
             use_share,
             es_budget: 64,
+            agg: None,
+        }
+    }
+
+    /// Switches to the aggregated coupling with all multipliers zero.
+    pub fn aggregate(&mut self) {
+        let m = self.m;
+        let groups: Vec<Option<AggGroup>> = (0..N_GROUPS)
+            .map(|g| {
+                let gr = self.groups[g].as_ref()?;
+                let stage = Model::group_stage(g);
+                let parts: Vec<usize> = (0..m.parts.len())
+                    .filter(|&p| m.parts[p].stage == stage && m.parts[p].included)
+                    .collect();
+                let np = parts.len();
+                let lo = gr.fixed.clone();
+                let mut hi = gr.fixed.clone();
+                let mut base = gr.fixed.clone();
+                let mut cls = vec![None; self.mclasses.len()];
+                for gc in &gr.classes {
+                    let mut touch = vec![false; np];
+                    if let Some(l) = gc.home {
+                        base[l] += gc.supply;
+                        touch[l] = true;
+                    }
+                    let mut dl = vec![None; self.mclasses[gc.m].dests.len()];
+                    for &(d, lp) in &gc.dests {
+                        dl[d] = lp;
+                        if let Some(l) = lp {
+                            touch[l] = true;
+                        }
+                    }
+                    for l in 0..np {
+                        if touch[l] {
+                            hi[l] += gc.supply;
+                        }
+                    }
+                    cls[gc.m] = Some((gc.home, dl));
+                }
+                let supply: i64 = gr.classes.iter().map(|c| c.supply).sum();
+                Some(AggGroup {
+                    weight: gr.weight,
+                    enrol: gr.enrol.clone(),
+                    psum: gr.psum,
+                    parts,
+                    lo,
+                    hi,
+                    base,
+                    cls,
+                    n_all: gr.fixed_total + supply,
+                    e_min: if gr.crossing { gr.e_min } else { 0 },
+                    e_max: if gr.crossing { gr.e_max } else { 0 },
+                })
+            })
+            .collect();
+        let lam = groups
+            .iter()
+            .map(|g| g.as_ref().map_or(Vec::new(), |a| vec![0.0; a.parts.len()]))
+            .collect();
+        self.agg = Some(Agg { groups, lam });
+        self.rho = 0.0;
+    }
+
+    /// Aggregated mode: sets the multipliers to the gradient of w·CV at the counts `cnt[part][indicator]`
+    /// of a plan (where the linearised CV touches it: the Frank–Wolfe bound of that plan).
+    pub fn lam_from_counts(&mut self, cnt: &[[i64; 2]]) {
+        let Some(agg) = &mut self.agg else { return };
+        for g in 0..N_GROUPS {
+            let Some(a) = &agg.groups[g] else { continue };
+            let ind = Model::group_ind(g);
+            let n: Vec<f64> = a.parts.iter().map(|&p| cnt[p][ind] as f64).collect();
+            let t: f64 = n.iter().sum();
+            let q: f64 = n.iter().zip(&a.enrol).map(|(x, e)| x * x / e).sum();
+            let cv = cv_of(q, a.psum, t);
+            for l in 0..n.len() {
+                // ∂/∂n_l of sqrt(Q·E/T² − 1) with Q = Σ n²/e and T = Σ n
+                agg.lam[g][l] = if cv > 1e-9 && t > 0.0 {
+                    a.weight * a.psum / (t * t * cv) * (n[l] / a.enrol[l] - q / t)
+                } else {
+                    0.0
+                };
+            }
         }
     }
 
     /// Evaluate the dual function at the current multipliers. Every value returned is a valid lower bound.
     pub fn eval(&self) -> Eval {
+        if let Some(agg) = &self.agg {
+            return self.eval_agg(agg);
+        }
         let m = self.m;
         let mut sub_pi: Vec<Vec<Vec<f64>>> = self
             .pi
@@ -215,7 +332,7 @@ impl<'m, 'a> Decomp<'m, 'a> {
             }
         }
         // subject network
-        let (sv, xs) = self.subject(m);
+        let (sv, xs) = self.subject(m, &self.pi);
         value += sv;
         let mut moves = Vec::new();
         let (mut moved, mut bbm) = (0i64, 0i64);
@@ -259,12 +376,120 @@ impl<'m, 'a> Decomp<'m, 'a> {
             value,
             moves,
             sub_pi,
+            sub_lam: Vec::new(),
+            sub_rho,
+        }
+    }
+
+    /// The dual function of the aggregated decomposition:
+    /// min over the subject network of (its costs + Σ λ·n(x)) + Σ_groups min over the box of (w·CV(n) − λ·n).
+    fn eval_agg(&self, agg: &Agg) -> Eval {
+        let m = self.m;
+        // the per-class prices of a move from the part multipliers: λ(home) − λ(destination)
+        let lam_at = |g: usize, l: Option<usize>| l.map_or(0.0, |l| agg.lam[g][l]);
+        let pi: Vec<Vec<Vec<f64>>> = (0..N_GROUPS)
+            .map(|g| {
+                (0..self.mclasses.len())
+                    .map(
+                        |c| match agg.groups[g].as_ref().and_then(|a| a.cls[c].as_ref()) {
+                            Some((home, dl)) => dl
+                                .iter()
+                                .map(|&l| lam_at(g, *home) - lam_at(g, l))
+                                .collect(),
+                            None => vec![0.0; self.mclasses[c].dests.len()],
+                        },
+                    )
+                    .collect()
+            })
+            .collect();
+        let mut value = m.locked_constant();
+        let mut sub_lam: Vec<Vec<f64>> = Vec::with_capacity(N_GROUPS);
+        let mut ns: Vec<Vec<i64>> = Vec::with_capacity(N_GROUPS);
+        for g in 0..N_GROUPS {
+            let Some(a) = &agg.groups[g] else {
+                sub_lam.push(Vec::new());
+                ns.push(Vec::new());
+                continue;
+            };
+            value += a
+                .base
+                .iter()
+                .zip(&agg.lam[g])
+                .map(|(&b, l)| b as f64 * l)
+                .sum::<f64>();
+            let (v, n) = agg_value(a, &agg.lam[g], self.es_budget);
+            if !v.is_finite() {
+                value = f64::NEG_INFINITY;
+            } else {
+                value += v;
+            }
+            let n = n.unwrap_or_else(|| a.base.clone());
+            sub_lam.push(n.iter().map(|&x| -(x as f64)).collect());
+            ns.push(a.base.clone());
+        }
+        let (sv, xs) = self.subject(m, &pi);
+        value += sv;
+        let mut moves = Vec::new();
+        let (mut moved, mut bbm) = (0i64, 0i64);
+        for t in 0..m.nt {
+            if m.t_lock[t].is_some() {
+                moved += 1;
+                bbm += i64::from(m.t_bb[t]);
+            }
+        }
+        for (c, sc) in self.sclasses.iter().enumerate() {
+            let mut next = 0;
+            for (d, &j) in sc.dests.iter().enumerate() {
+                let x = xs[c][d];
+                if x == 0 {
+                    continue;
+                }
+                moved += x;
+                if sc.bb {
+                    bbm += x;
+                }
+                if let Some(mc) = sc.m {
+                    for g in 0..N_GROUPS {
+                        if let Some((home, dl)) =
+                            agg.groups[g].as_ref().and_then(|a| a.cls[mc].as_ref())
+                        {
+                            if let Some(l) = home {
+                                ns[g][*l] -= x;
+                            }
+                            if let Some(l) = dl[d] {
+                                ns[g][l] += x;
+                            }
+                        }
+                    }
+                }
+                for _ in 0..x {
+                    moves.push((sc.teachers[next], j));
+                    next += 1;
+                }
+            }
+        }
+        for g in 0..N_GROUPS {
+            for (l, x) in ns[g].iter().enumerate() {
+                sub_lam[g][l] += *x as f64;
+            }
+        }
+        let share = m.input.policy.backbone_share;
+        let sub_rho = if self.use_share {
+            share * moved as f64 - bbm as f64
+        } else {
+            0.0
+        };
+        Eval {
+            value,
+            moves,
+            sub_pi: Vec::new(),
+            sub_lam,
             sub_rho,
         }
     }
 
     /// The subject network: returns its value (with constants) and the units per S-class per destination.
-    fn subject(&self, m: &Model) -> (f64, Vec<Vec<i64>>) {
+    fn subject(&self, m: &Model, pi: &[Vec<Vec<f64>>]) -> (f64, Vec<Vec<i64>>) {
         let w = &m.input.weights;
         let share = m.input.policy.backbone_share;
         let rho = if self.use_share { self.rho } else { 0.0 };
@@ -365,7 +590,7 @@ impl<'m, 'a> Decomp<'m, 'a> {
                 if let Some(mc) = sc.m {
                     for g in 0..N_GROUPS {
                         if self.onm[g][mc] {
-                            c0 -= self.pi[g][mc][d];
+                            c0 -= pi[g][mc][d];
                         }
                     }
                 }
@@ -438,6 +663,18 @@ impl<'m, 'a> Decomp<'m, 'a> {
     /// dominates; zero suits those where shortages and sending gaps do (the demo district from the registry).
     pub fn choose_start(&mut self) -> (Eval, Eval) {
         let split = self.eval();
+        if let Some(agg) = &mut self.agg {
+            // aggregated: the current multipliers (e.g. a plan's gradient) against zero
+            let zeros = agg.lam.iter().map(|v| vec![0.0; v.len()]).collect();
+            let kept = std::mem::replace(&mut agg.lam, zeros);
+            let zero = self.eval();
+            if split.value > zero.value || !zero.value.is_finite() {
+                if let Some(agg) = &mut self.agg {
+                    agg.lam = kept;
+                }
+            }
+            return (split, zero);
+        }
         let zeros: Vec<Vec<Vec<f64>>> = self
             .pi
             .iter()
@@ -484,7 +721,7 @@ impl<'m, 'a> Decomp<'m, 'a> {
                 since = 0;
             } else {
                 since += 1;
-                if since >= 20 {
+                if since >= 5 {
                     theta *= 0.5;
                     since = 0;
                 }
@@ -493,6 +730,9 @@ impl<'m, 'a> Decomp<'m, 'a> {
                 break;
             }
             let mut norm = ev.sub_rho * ev.sub_rho;
+            for x in ev.sub_lam.iter().flatten() {
+                norm += x * x;
+            }
             for g in &ev.sub_pi {
                 for c in g {
                     for x in c {
@@ -505,6 +745,13 @@ impl<'m, 'a> Decomp<'m, 'a> {
             }
             let gap = (target - ev.value).max(1e-4 * target.abs().max(1e-6));
             let step = theta * gap / norm;
+            if let Some(agg) = &mut self.agg {
+                for (g, sg) in ev.sub_lam.iter().enumerate() {
+                    for (l, x) in sg.iter().enumerate() {
+                        agg.lam[g][l] += step * x;
+                    }
+                }
+            }
             for (g, sg) in ev.sub_pi.iter().enumerate() {
                 for (c, sc) in sg.iter().enumerate() {
                     for (d, x) in sc.iter().enumerate() {
@@ -595,6 +842,83 @@ fn build_group(
         e_max,
         classes,
     })
+}
+
+/// Aggregated mode: min over e and the box of w·CV(n) − λ·n (exact when the hull budget suffices);
+/// returns the bound and the counts of the best point found.
+fn agg_value(a: &AggGroup, lam: &[f64], budget: usize) -> (f64, Option<Vec<i64>>) {
+    let mut best_bound = f64::INFINITY;
+    let mut best: Option<(f64, Vec<i64>)> = None;
+    for e in a.e_min..=a.e_max {
+        let total = a.n_all - e;
+        let f = |q: f64, u: f64| a.weight * cv_of(q, a.psum, total as f64) + u;
+        let mut solve = |wa: f64, wb: f64| agg_solve(a, lam, wa, wb, total);
+        let Some((lb, pts)) = hull_min(&f, &mut solve, budget) else {
+            continue;
+        };
+        best_bound = best_bound.min(lb);
+        for (v, n) in pts {
+            if best.as_ref().is_none_or(|b| v < b.0) {
+                best = Some((v, n));
+            }
+        }
+    }
+    if !best_bound.is_finite() {
+        return (f64::NEG_INFINITY, None);
+    }
+    (best_bound, best.map(|x| x.1))
+}
+
+/// min wa·Q + wb·U, U = −λ·n, over integer n in the box with Σ n = total: separable convex, so the
+/// greedy by marginal cost is exact.
+fn agg_solve(
+    a: &AggGroup,
+    lam: &[f64],
+    wa: f64,
+    wb: f64,
+    total: i64,
+) -> Option<(f64, f64, Vec<i64>)> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    #[derive(PartialEq)]
+    struct K(f64, usize);
+    impl Eq for K {}
+    impl PartialOrd for K {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for K {
+        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+            self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
+        }
+    }
+    let mut n = a.lo.clone();
+    let mut rest = total - n.iter().sum::<i64>();
+    let room: i64 = a.hi.iter().zip(&a.lo).map(|(h, l)| h - l).sum();
+    if rest < 0 || rest > room {
+        return None;
+    }
+    let marg = |l: usize, c: i64| wa * (2 * c + 1) as f64 / a.enrol[l] - wb * lam[l];
+    let mut heap: BinaryHeap<Reverse<K>> = (0..n.len())
+        .filter(|&l| n[l] < a.hi[l])
+        .map(|l| Reverse(K(marg(l, n[l]), l)))
+        .collect();
+    while rest > 0 {
+        let Reverse(K(_, l)) = heap.pop()?;
+        n[l] += 1;
+        rest -= 1;
+        if n[l] < a.hi[l] {
+            heap.push(Reverse(K(marg(l, n[l]), l)));
+        }
+    }
+    let q = n
+        .iter()
+        .zip(&a.enrol)
+        .map(|(&x, e)| (x * x) as f64 / e)
+        .sum();
+    let u = -n.iter().zip(lam).map(|(&x, l)| x as f64 * l).sum::<f64>();
+    Some((q, u, n))
 }
 
 /// min a·Q + b·U over the group's integer flows with exactly `e` units in excluded parts.
@@ -707,84 +1031,12 @@ fn group_value_inner(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option
     for e in es {
         let total = (gr.fixed_total + supply - e) as f64;
         let f = |q: f64, u: f64| gr.weight * cv_of(q, gr.psum, total) + u;
-        let Some(p1) = group_solve(gr, pi, 1.0, 0.0, Some(e)) else {
+        let mut solve = |a: f64, b: f64| group_solve(gr, pi, a, b, Some(e)).map(|p| (p.q, p.u, p));
+        let Some((lb, pts)) = hull_min(&f, &mut solve, budget) else {
             continue;
         };
-        let Some(p2) = group_solve(gr, pi, 0.0, 1.0, Some(e)) else {
-            continue;
-        };
-        // each found point with its supporting line a·Q + b·U ≥ h (exact minimum of the solve)
-        let mut lines: Vec<(f64, f64, f64)> = vec![(1.0, 0.0, p1.q), (0.0, 1.0, p2.u)];
-        let mut pts = vec![p1, p2];
-        let apex = |l1: (f64, f64, f64), l2: (f64, f64, f64)| -> Option<(f64, f64)> {
-            let det = l1.0 * l2.1 - l2.0 * l1.1;
-            if det.abs() < 1e-15 {
-                return None;
-            }
-            Some((
-                (l1.2 * l2.1 - l2.2 * l1.1) / det,
-                (l1.0 * l2.2 - l2.0 * l1.2) / det,
-            ))
-        };
-        let mut incumbent = pts
-            .iter()
-            .map(|p| f(p.q, p.u))
-            .fold(f64::INFINITY, f64::min);
-        // open edges (a, b, lower bound of f over the hull between them)
-        let mut open: Vec<(usize, usize, f64)> = Vec::new();
-        let push_edge = |ia: usize,
-                         ib: usize,
-                         pts: &[GPoint],
-                         lines: &[(f64, f64, f64)],
-                         open: &mut Vec<(usize, usize, f64)>| {
-            let (qa, ua, qb, ub) = (pts[ia].q, pts[ia].u, pts[ib].q, pts[ib].u);
-            let scale = 1e-9 * (1.0 + qa.abs() + ua.abs() + qb.abs() + ub.abs());
-            if !(qa < qb - scale && ua > ub + scale) {
-                return;
-            }
-            let lb = match apex(lines[ia], lines[ib]) {
-                Some((q, u)) => f(q, u).min(f(qa, ua)).min(f(qb, ub)),
-                None => f(qa, ua).min(f(qb, ub)),
-            };
-            open.push((ia, ib, lb));
-        };
-        push_edge(0, 1, &pts, &lines, &mut open);
-        let mut solves = 2;
-        loop {
-            // best-first: the open edge with the lowest bound
-            let Some(k) = (0..open.len()).min_by(|&x, &y| open[x].2.total_cmp(&open[y].2)) else {
-                break;
-            };
-            let tol = 1e-9 * (1.0 + incumbent.abs());
-            if open[k].2 >= incumbent - tol || solves >= budget {
-                break;
-            }
-            let (ia, ib, _) = open.swap_remove(k);
-            let (qa, ua, qb, ub) = (pts[ia].q, pts[ia].u, pts[ib].q, pts[ib].u);
-            let scale = 1e-9 * (1.0 + qa.abs() + ua.abs() + qb.abs() + ub.abs());
-            let (a, b) = (ua - ub, qb - qa);
-            let nrm = a + b;
-            let (a, b) = (a / nrm, b / nrm);
-            let Some(pc) = group_solve(gr, pi, a, b, Some(e)) else {
-                open.push((ia, ib, f64::NEG_INFINITY));
-                break;
-            };
-            solves += 1;
-            let h = a * pc.q + b * pc.u;
-            if h < a * qa + b * ua - scale {
-                incumbent = incumbent.min(f(pc.q, pc.u));
-                let ic = pts.len();
-                pts.push(pc);
-                lines.push((a, b, h));
-                push_edge(ia, ic, &pts, &lines, &mut open);
-                push_edge(ic, ib, &pts, &lines, &mut open);
-            }
-            // else the segment is a hull edge: f on it is at least min(f(A), f(B)) ≥ incumbent
-        }
-        let lb = open.iter().map(|x| x.2).fold(incumbent, f64::min);
         best_bound = best_bound.min(lb);
-        for p in pts {
-            let v = f(p.q, p.u);
+        for (v, p) in pts {
             if best_pt.as_ref().is_none_or(|b| v < b.0) {
                 best_pt = Some((v, p));
             }
@@ -795,4 +1047,94 @@ fn group_value_inner(gr: &Group, pi: &[Vec<f64>], budget: usize) -> (f64, Option
         return (0.0, None);
     }
     (best_bound, best_pt.map(|x| x.1))
+}
+
+/// min f(Q, U) for f concave-compatible as in [`group_value`]: the lower-left hull of the achievable (Q, U)
+/// by parametric solves `solve(a, b)` = a point minimising a·Q + b·U (Eisner–Severance), best-first over
+/// the open hull edges until the bound meets the incumbent or `budget` solves. Returns the proven lower
+/// bound and every point found with its value; None when the first solves find no point.
+fn hull_min<P>(
+    f: &dyn Fn(f64, f64) -> f64,
+    solve: &mut dyn FnMut(f64, f64) -> Option<(f64, f64, P)>,
+    budget: usize,
+) -> Option<(f64, Vec<(f64, P)>)> {
+    let p1 = solve(1.0, 0.0)?;
+    let p2 = solve(0.0, 1.0)?;
+    // each found point with its supporting line a·Q + b·U ≥ h (exact minimum of the solve)
+    let mut lines: Vec<(f64, f64, f64)> = vec![(1.0, 0.0, p1.0), (0.0, 1.0, p2.1)];
+    let mut pts: Vec<(f64, f64)> = vec![(p1.0, p1.1), (p2.0, p2.1)];
+    let mut payload = vec![p1.2, p2.2];
+    let apex = |l1: (f64, f64, f64), l2: (f64, f64, f64)| -> Option<(f64, f64)> {
+        let det = l1.0 * l2.1 - l2.0 * l1.1;
+        if det.abs() < 1e-15 {
+            return None;
+        }
+        Some((
+            (l1.2 * l2.1 - l2.2 * l1.1) / det,
+            (l1.0 * l2.2 - l2.0 * l1.2) / det,
+        ))
+    };
+    let mut incumbent = pts
+        .iter()
+        .map(|p| f(p.0, p.1))
+        .fold(f64::INFINITY, f64::min);
+    // open edges (a, b, lower bound of f over the hull between them)
+    let mut open: Vec<(usize, usize, f64)> = Vec::new();
+    let push_edge = |ia: usize,
+                     ib: usize,
+                     pts: &[(f64, f64)],
+                     lines: &[(f64, f64, f64)],
+                     open: &mut Vec<(usize, usize, f64)>| {
+        let ((qa, ua), (qb, ub)) = (pts[ia], pts[ib]);
+        let scale = 1e-9 * (1.0 + qa.abs() + ua.abs() + qb.abs() + ub.abs());
+        if !(qa < qb - scale && ua > ub + scale) {
+            return;
+        }
+        let lb = match apex(lines[ia], lines[ib]) {
+            Some((q, u)) => f(q, u).min(f(qa, ua)).min(f(qb, ub)),
+            None => f(qa, ua).min(f(qb, ub)),
+        };
+        open.push((ia, ib, lb));
+    };
+    push_edge(0, 1, &pts, &lines, &mut open);
+    let mut solves = 2;
+    loop {
+        // best-first: the open edge with the lowest bound
+        let Some(k) = (0..open.len()).min_by(|&x, &y| open[x].2.total_cmp(&open[y].2)) else {
+            break;
+        };
+        let tol = 1e-9 * (1.0 + incumbent.abs());
+        if open[k].2 >= incumbent - tol || solves >= budget {
+            break;
+        }
+        let (ia, ib, _) = open.swap_remove(k);
+        let ((qa, ua), (qb, ub)) = (pts[ia], pts[ib]);
+        let scale = 1e-9 * (1.0 + qa.abs() + ua.abs() + qb.abs() + ub.abs());
+        let (a, b) = (ua - ub, qb - qa);
+        let nrm = a + b;
+        let (a, b) = (a / nrm, b / nrm);
+        let Some(pc) = solve(a, b) else {
+            open.push((ia, ib, f64::NEG_INFINITY));
+            break;
+        };
+        solves += 1;
+        let h = a * pc.0 + b * pc.1;
+        if h < a * qa + b * ua - scale {
+            incumbent = incumbent.min(f(pc.0, pc.1));
+            let ic = pts.len();
+            pts.push((pc.0, pc.1));
+            payload.push(pc.2);
+            lines.push((a, b, h));
+            push_edge(ia, ic, &pts, &lines, &mut open);
+            push_edge(ic, ib, &pts, &lines, &mut open);
+        }
+        // else the segment is a hull edge: f on it is at least min(f(A), f(B)) ≥ incumbent
+    }
+    let lb = open.iter().map(|x| x.2).fold(incumbent, f64::min);
+    let found = pts
+        .iter()
+        .zip(payload)
+        .map(|(&(q, u), p)| (f(q, u), p))
+        .collect();
+    Some((lb, found))
 }

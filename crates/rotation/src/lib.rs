@@ -244,6 +244,9 @@ pub struct PlanOptions {
     pub polish_rounds: u32,
     /// Stop polishing once the proven gap is at most this (relative).
     pub target_gap: f64,
+    /// Couple the CV groups by their counts per school part (a few hundred multipliers, started at the
+    /// CV's gradient at the first plan) instead of per teacher class and destination.
+    pub aggregate_bound: bool,
 }
 
 impl Default for PlanOptions {
@@ -255,6 +258,7 @@ impl Default for PlanOptions {
             polish_cycles: 0,
             polish_rounds: 100,
             target_gap: 0.005,
+            aggregate_bound: true,
         }
     }
 }
@@ -461,13 +465,24 @@ pub fn plan_with_stop(
     if !s.share_ok(s.st.bb_moved, s.st.moved) {
         s.relax = Some((s.st.bb_moved, s.st.moved));
     }
-    let mut rounds = search::improve(&mut s, opts.seed, opts.rounds, should_stop);
+    // with a bound to compute, the dual steps propose better starting points than more kicks do: a short
+    // first search, the rest in the polishing cycles
+    let first_rounds = if opts.bound_iterations > 0 {
+        opts.rounds.min(3)
+    } else {
+        opts.rounds
+    };
+    let mut rounds = search::improve(&mut s, opts.seed, first_rounds, should_stop);
     let mut lb = bound::lower_bound(&m);
     let mut best = s.st.clone();
     let mut best_f = best.objective(&m);
     let mut iterations = 0;
     if opts.bound_iterations > 0 && !should_stop() {
         let mut dec = lagrange::Decomp::new(&m, s.relax.is_none());
+        if opts.aggregate_bound {
+            dec.aggregate();
+            dec.lam_from_counts(&best.cnt);
+        }
         let mut rng =
             <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(opts.seed ^ 0x9e37);
         let quota = m.quota.clone();

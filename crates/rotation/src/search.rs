@@ -169,7 +169,17 @@ impl<'m, 'a> Search<'m, 'a> {
 
     /// One full pass of improving moves. Returns whether anything improved.
     fn pass(&mut self, order: &[usize]) -> bool {
+        self.pass_marking(order, None)
+    }
+
+    /// [`Search::pass`], marking the schools whose moves changed (home and destinations) in `touched`.
+    fn pass_marking(&mut self, order: &[usize], mut touched: Option<&mut Vec<bool>>) -> bool {
         let m = self.m;
+        let mut mark = |i: usize| {
+            if let Some(v) = touched.as_deref_mut() {
+                v[i] = true;
+            }
+        };
         let mut improved = false;
         for &t in order {
             let cur = self.st.objective(m);
@@ -179,6 +189,8 @@ impl<'m, 'a> Search<'m, 'a> {
                         && f < cur - EPS
                     {
                         self.st.add(m, t2, j);
+                        mark(m.t_school[t2]);
+                        mark(j);
                         improved = true;
                     }
                 }
@@ -222,8 +234,11 @@ impl<'m, 'a> Search<'m, 'a> {
                         }
                     }
                     if best.0 < cur - EPS {
+                        mark(i);
+                        mark(j0);
                         if let Some((u, j)) = best.1 {
                             self.st.add(m, u, j);
+                            mark(j);
                         }
                         improved = true;
                     } else {
@@ -298,11 +313,13 @@ impl<'m, 'a> Search<'m, 'a> {
     }
 
     /// Random kick: a few removals, redirections and additions, all keeping the hard rules.
-    pub fn kick(&mut self, rng: &mut ChaCha8Rng, size: usize) {
+    /// Returns the schools whose moves changed.
+    pub fn kick(&mut self, rng: &mut ChaCha8Rng, size: usize) -> Vec<bool> {
         let m = self.m;
+        let mut touched = vec![false; m.ns];
         let free: Vec<usize> = (0..m.nt).filter(|&t| m.t_free[t]).collect();
         if free.is_empty() {
-            return;
+            return touched;
         }
         for _ in 0..size {
             let t = free[rng.random_range(0..free.len())];
@@ -310,14 +327,17 @@ impl<'m, 'a> Search<'m, 'a> {
             match self.st.dest[t] {
                 Some(_) => {
                     let bb = self.st.bb_moved - u32::from(m.t_bb[t]);
+                    let j0 = self.st.dest[t].unwrap_or(i);
+                    touched[i] = true;
+                    touched[j0] = true;
                     if self.st.out_n[i] > self.quota[i] && self.share_ok(bb, self.st.moved - 1) {
                         self.st.remove(m, t);
                     } else if !m.t_dests[t].is_empty() {
-                        let j0 = self.st.dest[t].unwrap_or(i);
                         let j = m.t_dests[t][rng.random_range(0..m.t_dests[t].len())];
                         self.st.remove(m, t);
                         if self.can_add(t, j) {
                             self.st.add(m, t, j);
+                            touched[j] = true;
                         } else {
                             self.st.add(m, t, j0);
                         }
@@ -331,9 +351,35 @@ impl<'m, 'a> Search<'m, 'a> {
                     let bb = self.st.bb_moved + u32::from(m.t_bb[t]);
                     if self.can_add(t, j) && self.share_ok(bb, self.st.moved + 1) {
                         self.st.add(m, t, j);
+                        touched[i] = true;
+                        touched[j] = true;
                     }
                 }
             }
+        }
+        touched
+    }
+
+    /// Descent restricted to the teachers of touched schools (home or destination), widening to the schools
+    /// each improvement touches, until nothing improves there.
+    fn descend_touched(&mut self, mut touched: Vec<bool>, rng: &mut ChaCha8Rng) {
+        let m = self.m;
+        for _ in 0..50 {
+            let mut order: Vec<usize> = (0..m.nt)
+                .filter(|&t| {
+                    m.t_free[t]
+                        && (touched[m.t_school[t]] || self.st.dest[t].is_some_and(|j| touched[j]))
+                })
+                .collect();
+            if order.is_empty() {
+                break;
+            }
+            order.shuffle(rng);
+            let mut next = vec![false; m.ns];
+            if !self.pass_marking(&order, Some(&mut next)) {
+                break;
+            }
+            touched = next;
         }
     }
 }
@@ -356,8 +402,8 @@ pub(crate) fn improve(
         }
         done += 1;
         let size = 2 + rng.random_range(0..6usize);
-        s.kick(&mut rng, size);
-        s.descend(&mut rng, stop);
+        let touched = s.kick(&mut rng, size);
+        s.descend_touched(touched, &mut rng);
         let f = s.st.objective(s.m);
         if f < best_f - EPS {
             best = s.st.clone();
@@ -367,7 +413,8 @@ pub(crate) fn improve(
         }
     }
     s.st = best;
-    s.rebuild();
+    // the rounds only re-examined the schools they touched: a full descent from the best
+    s.descend(&mut rng, stop);
     done
 }
 
