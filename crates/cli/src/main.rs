@@ -118,7 +118,7 @@ enum PlanCommand {
         #[arg(long)]
         year: i32,
         /// 求解时间上限（秒）/ Time limit, seconds
-        #[arg(long, default_value_t = 10.0)]
+        #[arg(long, default_value_t = 30.0)]
         time_limit: f64,
         /// 输出 JSON 文档 / Print the JSON document
         #[arg(long)]

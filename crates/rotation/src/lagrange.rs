@@ -1,11 +1,17 @@
 //! The lower bound: a Lagrangian decomposition. The proof is in [`crate::Plan::lower_bound`]; the pieces:
 //!
-//! * one *group network* per (stage, indicator): the teachers of the stage with the attribute, aggregated by
-//!   multiplier class (home school, attributes, allowed destinations), moving to parts of their stage; the
-//!   value is `w·CV + Σ π·y`, minimised exactly over integer flows for each possible number of units that end
-//!   in parts excluded from the CV (which fixes the CV's total `T`);
+//! * one *CV side* per (stage, indicator). By default (the aggregated coupling, [`Decomp::aggregate`]) it is
+//!   the counts `n_p` of the group's teachers in each included part, in the box every plan can reach, with a
+//!   total fixed by the number of units that end in excluded parts; the value `w·CV(n) − Σ λ_p·n_p` is
+//!   minimised exactly over integer counts (a greedy by marginal cost inside a parametric hull search). The
+//!   per-class coupling (one group network per group, teachers aggregated by multiplier class and priced per
+//!   destination) is kept for comparison (`PlanOptions::aggregate_bound = false`);
 //! * one *subject network*: every free teacher, with move costs, sending gaps, shortages, quotas and the
-//!   receiving cap as a convex-cost flow, paying `−Σ π` for the moves the groups price.
+//!   receiving cap as a convex-cost flow, paying the multipliers for the counts its moves change.
+//!
+//! Aggregated, the multipliers are one per (group, part) — a few hundred at district size instead of tens of
+//! thousands — and the subgradient ascent converges in about a hundred steps where the per-class one did not
+//! in thousands (demo district: 17 % → under 1 %).
 
 #![allow(clippy::needless_range_loop, clippy::type_complexity)]
 
@@ -668,10 +674,10 @@ impl<'m, 'a> Decomp<'m, 'a> {
             let zeros = agg.lam.iter().map(|v| vec![0.0; v.len()]).collect();
             let kept = std::mem::replace(&mut agg.lam, zeros);
             let zero = self.eval();
-            if split.value > zero.value || !zero.value.is_finite() {
-                if let Some(agg) = &mut self.agg {
-                    agg.lam = kept;
-                }
+            if (split.value > zero.value || !zero.value.is_finite())
+                && let Some(agg) = &mut self.agg
+            {
+                agg.lam = kept;
             }
             return (split, zero);
         }

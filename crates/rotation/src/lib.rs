@@ -16,15 +16,17 @@
 //! most once and only to a school with a part of the teacher's stage; within-community when required; the
 //! receiving cap; a sending school keeps ≥ 1 teacher of every subject it had.
 //!
-//! Optimality: [`Plan::lower_bound`] is a proven lower bound from a Lagrangian decomposition (exact integer
-//! convex flows per CV group and for the subject / quota side, coupled by multipliers), and [`Plan::gap`] the
-//! proven gap. The sending-school coverage rule enters the bound in two exact ways: a free teacher who is the
+//! Optimality: [`Plan::lower_bound`] is a proven lower bound from a Lagrangian decomposition (each CV group's
+//! counts per school part minimised exactly over integers, and an exact integer convex flow for the subject /
+//! quota side, coupled by one multiplier per group and part), and [`Plan::gap`] the proven gap. The sending-school coverage rule enters the bound in two exact ways: a free teacher who is the
 //! only possible stayer of one of its subjects is pinned at home before anything is solved (every feasible plan
 //! keeps it home), and in the subject network at most (movable holders − 1) teachers whose main subject is k
 //! may leave a school where no holder of k surely stays. The primal side is a construction, iterated local
-//! search (moves, same-school replacements and destination swaps), and a repair + descent of the flow
-//! solution at dual steps (a Lagrangian heuristic). The ascent starts from the better of two multiplier
-//! vectors — the move costs split onto the CV groups, or zero (the sum of the separate minima) — both evaluated
+//! search (moves, same-school replacements and destination swaps; after a kick only the touched schools are
+//! re-examined, with a full descent at the end), and a repair + descent of the flow solution at dual steps (a
+//! Lagrangian heuristic). The ascent starts from the better of two multiplier
+//! vectors — the CV's gradient at the first plan (per-class coupling: the move costs split onto the CV groups),
+//! or zero (the sum of the separate minima) — both evaluated
 //! and both valid bounds. With [`PlanOptions::polish_cycles`] > 0 the planner then
 //! alternates more local search from the best plan with more dual steps aimed at its (lower) objective, until
 //! the proven gap reaches [`PlanOptions::target_gap`] or the budget or `should_stop` ends it.

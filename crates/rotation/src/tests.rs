@@ -76,14 +76,16 @@ fn brute_force(input: &PlanInput, quotas: &BTreeMap<String, u32>) -> Option<f64>
 #[test]
 fn small_instances_against_brute_force() {
     let mut checked = 0;
-    for seed in 0..25u64 {
+    for seed in 0..50u64 {
         let nt = 5 + (seed as usize % 4);
-        let inp = small(seed, nt);
+        let inp = small(seed / 2, nt);
+        // both couplings of the bound: by part counts (default) and per class and destination
         let p = plan(
             &inp,
             &PlanOptions {
                 seed,
                 rounds: 20,
+                aggregate_bound: seed % 2 == 0,
                 ..PlanOptions::default()
             },
         )

@@ -94,8 +94,8 @@ fn params(q: &[(String, String)]) -> Params {
         time_limit: get("time_limit")
             .and_then(|s| s.trim().parse().ok())
             .filter(|t: &f64| *t > 0.0)
-            .unwrap_or(5.0)
-            .min(60.0),
+            .unwrap_or(30.0)
+            .min(120.0),
         locks: q
             .iter()
             .filter(|(k, _)| k == "lock")
