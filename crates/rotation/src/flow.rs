@@ -5,6 +5,21 @@
 //! minimum-cost flow over all flow values. Convex arc costs with integer breakpoints make the integer flow
 //! optimal among fractional ones as well.
 
+/// A heap key: a cost (totally ordered) and an index that breaks ties.
+#[derive(PartialEq)]
+pub(crate) struct K(pub f64, pub usize);
+impl Eq for K {}
+impl PartialOrd for K {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for K {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
+    }
+}
+
 pub(crate) const BIG: f64 = 1e6;
 const EPS: f64 = 1e-12;
 
@@ -125,19 +140,6 @@ impl Net {
     pub fn run(&mut self, s: usize, t: usize) -> bool {
         use std::cmp::Reverse;
         use std::collections::BinaryHeap;
-        #[derive(PartialEq)]
-        struct K(f64, usize);
-        impl Eq for K {}
-        impl PartialOrd for K {
-            fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-                Some(self.cmp(o))
-            }
-        }
-        impl Ord for K {
-            fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-                self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
-            }
-        }
         let n = self.out.len();
         let mut pred: Vec<(usize, bool)> = vec![(usize::MAX, true); n];
         // initial potentials: shortest distances from s on the zero flow (some costs are negative)
@@ -309,84 +311,15 @@ impl Net {
     #[must_use]
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn run_spfa(&mut self, s: usize, t: usize) -> bool {
-        let n = self.out.len();
-        // relaxations per path search before giving up (Bellman–Ford needs at most n·arcs)
-        let limit = (n as u64 + 1) * (self.from.len() as u64 + 1) + 1000;
-        let mut dist = vec![f64::INFINITY; n];
-        // pred: (arc, forward?)
-        let mut pred: Vec<(usize, bool)> = vec![(usize::MAX, true); n];
-        let mut inq = vec![false; n];
-        let mut queue = std::collections::VecDeque::new();
+        let mut pred: Vec<(usize, bool)> = vec![(usize::MAX, true); self.out.len()];
         loop {
-            dist.iter_mut().for_each(|d| *d = f64::INFINITY);
-            dist[s] = 0.0;
-            queue.clear();
-            queue.push_back(s);
-            inq[s] = true;
-            let mut pops: u64 = 0;
-            while let Some(u) = queue.pop_front() {
-                pops += 1;
-                if pops > limit {
-                    return false;
-                }
-                inq[u] = false;
-                let du = dist[u];
-                for &a in &self.out[u] {
-                    if self.flow[a] < self.cap[a] {
-                        let v = self.to[a];
-                        let nd = du + self.unit(a, self.flow[a]);
-                        if nd < dist[v] - tol(nd) {
-                            dist[v] = nd;
-                            pred[v] = (a, true);
-                            if !inq[v] {
-                                inq[v] = true;
-                                queue.push_back(v);
-                            }
-                        }
-                    }
-                }
-                for &a in &self.inn[u] {
-                    if self.flow[a] > 0 {
-                        let v = self.from[a];
-                        let nd = du - self.unit(a, self.flow[a] - 1);
-                        if nd < dist[v] - tol(nd) {
-                            dist[v] = nd;
-                            pred[v] = (a, false);
-                            if !inq[v] {
-                                inq[v] = true;
-                                queue.push_back(v);
-                            }
-                        }
-                    }
-                }
-            }
+            let Some(dist) = self.spfa(s, &mut pred) else {
+                return false;
+            };
             if dist[t] >= -tol(dist[t]) {
                 return true;
             }
-            let mut amt = i64::MAX;
-            let mut v = t;
-            while v != s {
-                let (a, fwd) = pred[v];
-                if fwd {
-                    amt = amt.min(self.run_fwd(a));
-                    v = self.from[a];
-                } else {
-                    amt = amt.min(self.run_bwd(a));
-                    v = self.to[a];
-                }
-            }
-            let amt = amt.max(1);
-            let mut v = t;
-            while v != s {
-                let (a, fwd) = pred[v];
-                if fwd {
-                    self.flow[a] += amt;
-                    v = self.from[a];
-                } else {
-                    self.flow[a] -= amt;
-                    v = self.to[a];
-                }
-            }
+            self.augment(s, t, &pred);
         }
     }
 }

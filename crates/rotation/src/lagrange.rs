@@ -884,21 +884,9 @@ fn agg_solve(
     wb: f64,
     total: i64,
 ) -> Option<(f64, f64, Vec<i64>)> {
+    use crate::flow::K;
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    #[derive(PartialEq)]
-    struct K(f64, usize);
-    impl Eq for K {}
-    impl PartialOrd for K {
-        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(o))
-        }
-    }
-    impl Ord for K {
-        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-            self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
-        }
-    }
     let mut n = a.lo.clone();
     let mut rest = total - n.iter().sum::<i64>();
     let room: i64 = a.hi.iter().zip(&a.lo).map(|(h, l)| h - l).sum();
