@@ -340,44 +340,13 @@ impl<'m, 'a> Decomp<'m, 'a> {
         // subject network
         let (sv, xs) = self.subject(m, &self.pi);
         value += sv;
-        let mut moves = Vec::new();
-        let (mut moved, mut bbm) = (0i64, 0i64);
-        for t in 0..m.nt {
-            if m.t_lock[t].is_some() {
-                moved += 1;
-                bbm += i64::from(m.t_bb[t]);
-            }
-        }
-        for (c, sc) in self.sclasses.iter().enumerate() {
-            let mut next = 0;
-            for (d, &j) in sc.dests.iter().enumerate() {
-                let x = xs[c][d];
-                if x == 0 {
-                    continue;
-                }
-                moved += x;
-                if sc.bb {
-                    bbm += x;
-                }
-                if let Some(mc) = sc.m {
-                    for g in 0..N_GROUPS {
-                        if self.onm[g][mc] {
-                            sub_pi[g][mc][d] -= x as f64;
-                        }
-                    }
-                }
-                for _ in 0..x {
-                    moves.push((sc.teachers[next], j));
-                    next += 1;
+        let (moves, sub_rho) = self.read_moves(&xs, &mut |mc, d, x| {
+            for g in 0..N_GROUPS {
+                if self.onm[g][mc] {
+                    sub_pi[g][mc][d] -= x as f64;
                 }
             }
-        }
-        let share = m.input.policy.backbone_share;
-        let sub_rho = if self.use_share {
-            share * moved as f64 - bbm as f64
-        } else {
-            0.0
-        };
+        });
         Eval {
             value,
             moves,
@@ -435,6 +404,40 @@ impl<'m, 'a> Decomp<'m, 'a> {
         }
         let (sv, xs) = self.subject(m, &pi);
         value += sv;
+        let (moves, sub_rho) = self.read_moves(&xs, &mut |mc, d, x| {
+            for g in 0..N_GROUPS {
+                if let Some((home, dl)) = agg.groups[g].as_ref().and_then(|a| a.cls[mc].as_ref()) {
+                    if let Some(l) = home {
+                        ns[g][*l] -= x;
+                    }
+                    if let Some(l) = dl[d] {
+                        ns[g][l] += x;
+                    }
+                }
+            }
+        });
+        for g in 0..N_GROUPS {
+            for (l, x) in ns[g].iter().enumerate() {
+                sub_lam[g][l] += *x as f64;
+            }
+        }
+        Eval {
+            value,
+            moves,
+            sub_pi: Vec::new(),
+            sub_lam,
+            sub_rho,
+        }
+    }
+
+    /// The moves of a subject-network solution (units per S-class and destination), with the backbone-share
+    /// subgradient; `on_units(m_class, destination index, units)` is called for each priced class's units.
+    fn read_moves(
+        &self,
+        xs: &[Vec<i64>],
+        on_units: &mut dyn FnMut(usize, usize, i64),
+    ) -> (Vec<(usize, usize)>, f64) {
+        let m = self.m;
         let mut moves = Vec::new();
         let (mut moved, mut bbm) = (0i64, 0i64);
         for t in 0..m.nt {
@@ -455,28 +458,12 @@ impl<'m, 'a> Decomp<'m, 'a> {
                     bbm += x;
                 }
                 if let Some(mc) = sc.m {
-                    for g in 0..N_GROUPS {
-                        if let Some((home, dl)) =
-                            agg.groups[g].as_ref().and_then(|a| a.cls[mc].as_ref())
-                        {
-                            if let Some(l) = home {
-                                ns[g][*l] -= x;
-                            }
-                            if let Some(l) = dl[d] {
-                                ns[g][l] += x;
-                            }
-                        }
-                    }
+                    on_units(mc, d, x);
                 }
                 for _ in 0..x {
                     moves.push((sc.teachers[next], j));
                     next += 1;
                 }
-            }
-        }
-        for g in 0..N_GROUPS {
-            for (l, x) in ns[g].iter().enumerate() {
-                sub_lam[g][l] += *x as f64;
             }
         }
         let share = m.input.policy.backbone_share;
@@ -485,13 +472,7 @@ impl<'m, 'a> Decomp<'m, 'a> {
         } else {
             0.0
         };
-        Eval {
-            value,
-            moves,
-            sub_pi: Vec::new(),
-            sub_lam,
-            sub_rho,
-        }
+        (moves, sub_rho)
     }
 
     /// The subject network: returns its value (with constants) and the units per S-class per destination.
