@@ -20,6 +20,33 @@ const MEMBERS: &str = "SELECT m.id, m.community_id, c.name AS community_name, m.
     m.role, m.batch, m.joined_on, m.left_on, m.school_leader \
     FROM memberships m JOIN schools s ON s.id = m.school_id JOIN communities c ON c.id = m.community_id WHERE 1 = 1";
 
+/// A community with its region's path and its current schools (core first).
+#[derive(Debug, Clone)]
+pub struct CommunityEntry {
+    pub community: Community,
+    pub region_path: String,
+    pub members: Vec<Membership>,
+}
+
+impl CommunityEntry {
+    /// Where the community sits, for scope decisions.
+    pub fn place(&self) -> gongjin_domain::authz::Place {
+        gongjin_domain::authz::Place {
+            region_path: self.region_path.clone(),
+            community_id: Some(self.community.id),
+            school_id: None,
+            teacher_id: None,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CommunityWithPath {
+    #[sqlx(flatten)]
+    community: Community,
+    region_path: String,
+}
+
 /// A document's metadata as the web layer stored its bytes.
 #[derive(Debug, Clone)]
 pub struct NewDocument {
@@ -70,6 +97,32 @@ impl Store {
             .bind(f.offset());
         let items = q.query_as::<Community>().fetch_all(&self.pool).await?;
         Ok(Page { items, total })
+    }
+
+    /// Every community the caller sees, each with its region path and current schools (core first),
+    /// in two statements however many there are: for pickers, permission checks and planners,
+    /// which must never see a page of them only.
+    pub async fn communities_in(&self, visible: &Visible) -> Result<Vec<CommunityEntry>> {
+        let mut q = Sql::new(&SELECT.replacen(" FROM communities c", ", r.path AS region_path FROM communities c", 1));
+        visible.communities(&mut q);
+        q.push(" ORDER BY c.founded_on, c.id");
+        let rows: Vec<CommunityWithPath> = q.query_as().fetch_all(&self.pool).await?;
+        let mut m = Sql::new(MEMBERS);
+        m.push(" AND m.left_on IS NULL AND m.community_id IN (SELECT c.id FROM communities c JOIN regions r ON r.id = c.region_id WHERE 1 = 1");
+        visible.communities(&mut m);
+        m.push(") ORDER BY m.community_id, CASE m.role WHEN 'core' THEN 0 ELSE 1 END, m.batch, s.code");
+        let mut members: std::collections::HashMap<i64, Vec<Membership>> = std::collections::HashMap::new();
+        for x in m.query_as::<Membership>().fetch_all(&self.pool).await? {
+            members.entry(x.community_id).or_default().push(x);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| CommunityEntry {
+                members: members.remove(&r.community.id).unwrap_or_default(),
+                region_path: r.region_path,
+                community: r.community,
+            })
+            .collect())
     }
 
     pub async fn get_community(&self, id: i64) -> Result<Community> {

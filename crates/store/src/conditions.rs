@@ -203,7 +203,7 @@ const BACKBONE_SQL: &str = "t.backbone_level IN ('county', 'city', 'province')";
 const PE_ART_SQL: &str =
     "(t.subjects LIKE '%体育%' OR t.subjects LIKE '%音乐%' OR t.subjects LIKE '%美术%')";
 
-fn part_of(r: &ConditionRecord) -> SchoolPart {
+pub(crate) fn part_of(r: &ConditionRecord) -> SchoolPart {
     let f = &r.figures;
     SchoolPart {
         school_id: r.school_id.to_string(),

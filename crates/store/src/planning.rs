@@ -1,7 +1,7 @@
 //! Planning over the registry: the inputs the engines need, read from the store, and the
 //! engines' answers shaped for people (workbook rows, JSON). Used by `gongjin plan` and the pages.
 
-use crate::records::{ListQuery, Region, School};
+use crate::records::{Region, School};
 use crate::scope::Visible;
 use crate::{Store, StoreError};
 use gongjin_grouping::{ExistingCommunity, LeaderRule, Proposal, Rules, SchoolInput};
@@ -85,32 +85,38 @@ pub async fn communities(store: &Store, region: Region, rules: &Rules) -> Result
         })
         .collect();
     let ids: std::collections::HashSet<i64> = inputs.iter().map(|s| s.id).collect();
+    // Every existing community the planner sees (never a page of them): its schools stay put.
     let mut existing = vec![];
-    let page = store
-        .list_communities(
-            &visible,
-            &ListQuery {
-                per_page: Some(200),
-                ..Default::default()
-            },
-        )
-        .await?;
-    for c in page.items {
-        let d = store.community_detail(c.id).await?;
-        if !ids.contains(&c.core_school_id) {
+    for c in store.communities_in(&visible).await? {
+        if !ids.contains(&c.community.core_school_id) {
             continue;
         }
-        let members = d
+        let members = c
             .members
             .iter()
             .filter(|m| m.role != "core" && ids.contains(&m.school_id))
             .map(|m| m.school_id)
             .collect();
         existing.push(ExistingCommunity {
-            core: c.core_school_id,
+            core: c.community.core_school_id,
             members,
         });
     }
+    // A school in a community the planner could not keep (its core has no coordinates) is still
+    // in that community: it is never proposed elsewhere.
+    let kept: std::collections::HashSet<i64> = existing
+        .iter()
+        .flat_map(|c| std::iter::once(c.core).chain(c.members.iter().copied()))
+        .collect();
+    let in_community: std::collections::HashSet<i64> = schools
+        .iter()
+        .filter(|s| s.community_id.is_some())
+        .map(|s| s.id)
+        .collect();
+    let inputs: Vec<SchoolInput> = inputs
+        .into_iter()
+        .filter(|s| !in_community.contains(&s.id) || kept.contains(&s.id))
+        .collect();
     let covered_before = schools
         .iter()
         .filter(|s| s.community_id.is_some() && s.ownership == "public")

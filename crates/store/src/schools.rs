@@ -44,6 +44,29 @@ fn filters(q: &mut Sql, f: &ListQuery) {
     }
 }
 
+/// A school as pickers and scope checks need it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SchoolEntry {
+    pub id: i64,
+    pub name: String,
+    pub code: String,
+    pub region_path: String,
+    pub community_id: Option<i64>,
+    pub membership_role: Option<String>,
+}
+
+impl SchoolEntry {
+    /// Where the school sits, for scope decisions (as `Store::place_of_school`).
+    pub fn place(&self) -> gongjin_domain::authz::Place {
+        gongjin_domain::authz::Place {
+            region_path: self.region_path.clone(),
+            community_id: self.community_id,
+            school_id: Some(self.id),
+            teacher_id: None,
+        }
+    }
+}
+
 impl Store {
     pub async fn list_schools(&self, visible: &Visible, f: &ListQuery) -> Result<Page<School>> {
         let mut count = Sql::new(
@@ -61,6 +84,19 @@ impl Store {
             .bind(f.offset());
         let items = q.query_as::<School>().fetch_all(&self.pool).await?;
         Ok(Page { items, total })
+    }
+
+    /// Every school the caller sees, lightly (name, code, where it sits), in one statement: for
+    /// pickers and permission checks over many schools.
+    pub async fn school_index(&self, visible: &Visible) -> Result<Vec<SchoolEntry>> {
+        let mut q = Sql::new(
+            "SELECT s.id, s.name, s.code, r.path AS region_path, m.community_id, m.role AS membership_role \
+             FROM schools s JOIN regions r ON r.id = s.region_id \
+             LEFT JOIN memberships m ON m.school_id = s.id AND m.left_on IS NULL WHERE 1 = 1",
+        );
+        visible.schools(&mut q);
+        q.push(" ORDER BY r.path, s.stage, s.code");
+        Ok(q.query_as::<SchoolEntry>().fetch_all(&self.pool).await?)
     }
 
     /// Every school visible, unpaged (exports).

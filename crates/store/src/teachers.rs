@@ -111,6 +111,19 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// The teachers the caller sees with exactly this staff number (one per region at most).
+    pub async fn visible_by_staff_number(
+        &self,
+        visible: &Visible,
+        staff_number: &str,
+    ) -> Result<Vec<Teacher>> {
+        let mut q = Sql::new(COLUMNS);
+        q.push(FROM).push(" AND t.staff_number = ").bind(staff_number);
+        visible.teachers(&mut q);
+        q.push(" ORDER BY t.id");
+        Ok(q.query_as::<Teacher>().fetch_all(&self.pool).await?)
+    }
+
     /// The teacher with this staff number in the region of `school_id` (import's update key).
     pub async fn teacher_by_staff_number(
         &self,

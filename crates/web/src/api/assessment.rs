@@ -103,10 +103,31 @@ pub(crate) async fn index_of(
         Resource::RegionSettings,
         &st.store.place_of_region(region_id).await?,
     )?;
+    let this = st.store.region_bundled(region_id, year).await?;
+    index_with(st, c, region_id, year, &this).await
+}
+
+/// The development index and trend, with this year's bundled results already computed.
+pub(crate) async fn index_with(
+    st: &AppState,
+    c: &Caller,
+    region_id: i64,
+    year: i32,
+    this_year: &[gongjin_evaluation::BundledResult],
+) -> Result<IndexReport, AppError> {
+    c.require(
+        Action::Read,
+        Resource::RegionSettings,
+        &st.store.place_of_region(region_id).await?,
+    )?;
     let mut points = vec![];
     let mut last = None;
-    for y in year - 2..=year {
-        let i = st.store.development_index(region_id, y).await?;
+    for y in year.saturating_sub(2)..=year {
+        let i = if y == year {
+            st.store.development_index_of(region_id, y, this_year).await?
+        } else {
+            st.store.development_index(region_id, y).await?
+        };
         points.push((y, i.index));
         last = Some(i);
     }

@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use gongjin_domain::authz::{Action, Resource};
 use gongjin_domain::quota::{QuotaFigure, QuotaRules};
 use gongjin_store::dashboard::{ExchangeFigures, TestResult, Within};
+use gongjin_store::facts::Communities;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -174,12 +175,16 @@ pub(crate) async fn build_region_dashboard(
     let exchanges = st.store.exchange_figures(within, &from, &to).await?;
     let by_month = st.store.activities_by_month(within, &from, &to).await?;
 
-    // Every community of the region, assessed bundled (the ranking page's figures).
-    let assessment: Vec<CommunityScores> = st
+    // Every community of the region, assessed bundled (the ranking page's figures), from one read
+    // of the facts, which also give each community's quota figures.
+    let facts = st
         .store
-        .region_bundled(region_id, year)
-        .await?
-        .into_iter()
+        .assessment_facts(&Communities::InRegion(place.region_path.clone()), year)
+        .await?;
+    let bundled = gongjin_store::assessment::region_bundled_of(&facts)?;
+    let assessment: Vec<CommunityScores> = bundled
+        .iter()
+        .cloned()
         .map(|b| CommunityScores {
             community_id: b.community_id,
             name: b.name,
@@ -220,15 +225,14 @@ pub(crate) async fn build_region_dashboard(
             .collect()
     };
     let whole = quota_of(None, Some(region_id)).await?;
-    let mut quota_communities = vec![];
-    for a in &assessment {
-        let r = quota_of(Some(a.community_id), None).await?;
-        quota_communities.push(CommunityQuota {
+    let quota_communities = assessment
+        .iter()
+        .map(|a| CommunityQuota {
             community_id: a.community_id,
             name: a.name.clone(),
-            figures: strip(r.figures),
-        });
-    }
+            figures: strip(facts.quota(a.community_id).to_vec()),
+        })
+        .collect();
     let quota = QuotaSummary {
         rules: whole.rules,
         region: strip(
@@ -273,7 +277,7 @@ pub(crate) async fn build_region_dashboard(
         .store
         .latest_test_results(&place.region_path, &to)
         .await?;
-    let development_index = crate::api::assessment::index_of(st, c, region_id, year)
+    let development_index = crate::api::assessment::index_with(st, c, region_id, year, &bundled)
         .await?
         .trend
         .into_iter()

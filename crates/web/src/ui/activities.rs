@@ -18,7 +18,6 @@ use gongjin_domain::authz::{Action, Resource};
 use gongjin_domain::operations::{ActivityFields, ReflectionFields, SeriesFields};
 use gongjin_domain::{ActivityMode, ActivityStatus};
 use gongjin_store::activities::{Activity, ActivityDetail, ActivityQuery};
-use gongjin_store::records::ListQuery;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
@@ -53,21 +52,10 @@ pub struct HostOpt {
 pub(crate) async fn hosts(st: &AppState, c: &Caller) -> Result<(Vec<HostOpt>, Vec<Opt>), AppError> {
     let mut hosts = vec![];
     let mut members = vec![];
-    for com in st
-        .store
-        .list_communities(
-            &c.visible(),
-            &ListQuery {
-                per_page: Some(200),
-                ..Default::default()
-            },
-        )
-        .await?
-        .items
-    {
-        let d = st.store.community_detail(com.id).await?;
-        let place = st.store.place_of_community(com.id).await?;
-        for m in d.members {
+    for e in st.store.communities_in(&c.visible()).await? {
+        let place = e.place();
+        let com = e.community;
+        for m in e.members {
             let mut p = place.clone();
             p.school_id = Some(m.school_id);
             if c.may(Action::Write, Resource::Activity, &p) {
@@ -143,19 +131,10 @@ pub(crate) async fn community_opts(
     c: &Caller,
     current: Option<i64>,
 ) -> Result<Vec<Opt>, AppError> {
-    let coms = st
-        .store
-        .list_communities(
-            &c.visible(),
-            &ListQuery {
-                per_page: Some(200),
-                ..Default::default()
-            },
-        )
-        .await?
-        .items;
+    let coms = st.store.communities_in(&c.visible()).await?;
     Ok(opts(
-        coms.into_iter().map(|x| (x.id.to_string(), x.name)),
+        coms.into_iter()
+            .map(|x| (x.community.id.to_string(), x.community.name)),
         &current.map(|v| v.to_string()).unwrap_or_default(),
     ))
 }

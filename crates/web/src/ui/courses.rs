@@ -18,7 +18,6 @@ use gongjin_domain::{Grade, ResourceKind};
 use gongjin_store::courses::{
     Course, CourseDetail, CourseQuery, LibraryResource, ResourceQuery, SharingTotals,
 };
-use gongjin_store::records::ListQuery;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
@@ -56,28 +55,14 @@ async fn writable_schools(st: &AppState, c: &Caller) -> Result<Vec<(String, Stri
     if c.principal.is_read_only() {
         return Ok(vec![]);
     }
-    let mut out = vec![];
-    for s in st
+    Ok(st
         .store
-        .list_schools(
-            &c.visible(),
-            &ListQuery {
-                per_page: Some(200),
-                ..Default::default()
-            },
-        )
+        .school_index(&c.visible())
         .await?
-        .items
-    {
-        if c.may(
-            Action::Write,
-            Resource::Sharing,
-            &st.store.place_of_school(s.id).await?,
-        ) {
-            out.push((s.id.to_string(), s.name));
-        }
-    }
-    Ok(out)
+        .into_iter()
+        .filter(|s| c.may(Action::Write, Resource::Sharing, &s.place()))
+        .map(|s| (s.id.to_string(), s.name))
+        .collect())
 }
 
 pub struct CourseRow {
@@ -290,19 +275,7 @@ async fn detail_page(
                 }
             }
         }
-        for s in st
-            .store
-            .list_schools(
-                &c.visible(),
-                &ListQuery {
-                    per_page: Some(200),
-                    ..Default::default()
-                },
-            )
-            .await
-            .or_page(c)?
-            .items
-        {
+        for s in st.store.school_index(&c.visible()).await.or_page(c)? {
             let id = s.id.to_string();
             if s.id != m.course.school_id && !schools.iter().any(|x| x.0 == id) {
                 schools.push((id, s.name));

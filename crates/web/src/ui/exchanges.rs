@@ -165,30 +165,13 @@ impl FormPage {
 
 /// Schools an exchange may go to: those the caller sees, and the caller's community's schools.
 async fn school_opts(st: &AppState, c: &Caller, current: &str) -> Result<Vec<Opt>, AppError> {
-    let mut all: Vec<(String, String)> = vec![];
-    let lq = ListQuery {
-        per_page: Some(200),
-        ..Default::default()
-    };
-    let mut page = 1;
-    loop {
-        let p = st
-            .store
-            .list_schools(
-                &c.visible(),
-                &ListQuery {
-                    page: Some(page),
-                    ..lq.clone()
-                },
-            )
-            .await?;
-        let n = p.items.len();
-        all.extend(p.items.into_iter().map(|s| (s.id.to_string(), s.name)));
-        if n < 200 || page >= 50 {
-            break;
-        }
-        page += 1;
-    }
+    let mut all: Vec<(String, String)> = st
+        .store
+        .school_index(&c.visible())
+        .await?
+        .into_iter()
+        .map(|s| (s.id.to_string(), s.name))
+        .collect();
     if let Some(cid) = c.principal.community_id {
         for m in st.store.community_detail(cid).await?.members {
             let id = m.school_id.to_string();

@@ -13,7 +13,6 @@ use gongjin_domain::DecisionStatus;
 use gongjin_domain::authz::{Action, Resource};
 use gongjin_domain::inputs::{DecisionFields, MeetingFields};
 use gongjin_store::meetings::{Meeting, MeetingDetail, MeetingQuery};
-use gongjin_store::records::ListQuery;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
@@ -39,28 +38,14 @@ async fn writable_communities(
     st: &AppState,
     c: &Caller,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let mut out = vec![];
-    for com in st
+    Ok(st
         .store
-        .list_communities(
-            &c.visible(),
-            &ListQuery {
-                per_page: Some(200),
-                ..Default::default()
-            },
-        )
+        .communities_in(&c.visible())
         .await?
-        .items
-    {
-        if c.may(
-            Action::Write,
-            Resource::Community,
-            &st.store.place_of_community(com.id).await?,
-        ) {
-            out.push((com.id.to_string(), com.name));
-        }
-    }
-    Ok(out)
+        .into_iter()
+        .filter(|e| c.may(Action::Write, Resource::Community, &e.place()))
+        .map(|e| (e.community.id.to_string(), e.community.name))
+        .collect())
 }
 
 pub async fn list(

@@ -27,29 +27,18 @@ async fn core_sides(
     st: &AppState,
     c: &crate::auth::Caller,
 ) -> Result<Vec<(String, String)>, AppError> {
+    // The same decision as `require_school_side`, made over one read of the communities.
     let mut out = vec![];
-    for com in st
-        .store
-        .list_communities(
-            &c.visible(),
-            &gongjin_store::records::ListQuery {
-                per_page: Some(200),
-                ..Default::default()
-            },
-        )
-        .await?
-        .items
-    {
-        let d = st.store.community_detail(com.id).await?;
-        if let Some(core) = d.members.iter().find(|m| m.role == "core")
-            && require_school_side(st, c, com.id, core.school_id)
-                .await
-                .is_ok()
-        {
-            out.push((
-                format!("{}:{}", com.id, core.school_id),
-                format!("{}（{}）", core.school_name, com.name),
-            ));
+    for e in st.store.communities_in(&c.visible()).await? {
+        if let Some(core) = e.members.iter().find(|m| m.role == "core") {
+            let mut place = e.place();
+            place.school_id = Some(core.school_id);
+            if c.may(Action::Write, Resource::Activity, &place) {
+                out.push((
+                    format!("{}:{}", e.community.id, core.school_id),
+                    format!("{}（{}）", core.school_name, e.community.name),
+                ));
+            }
         }
     }
     Ok(out)

@@ -46,28 +46,14 @@ async fn writable(
     st: &AppState,
     c: &crate::auth::Caller,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let mut out = vec![];
-    for com in st
+    Ok(st
         .store
-        .list_communities(
-            &c.visible(),
-            &gongjin_store::records::ListQuery {
-                per_page: Some(200),
-                ..Default::default()
-            },
-        )
+        .communities_in(&c.visible())
         .await?
-        .items
-    {
-        if c.may(
-            Action::Write,
-            Resource::Community,
-            &st.store.place_of_community(com.id).await?,
-        ) {
-            out.push((com.id.to_string(), com.name));
-        }
-    }
-    Ok(out)
+        .into_iter()
+        .filter(|e| c.may(Action::Write, Resource::Community, &e.place()))
+        .map(|e| (e.community.id.to_string(), e.community.name))
+        .collect())
 }
 
 async fn list_page(

@@ -14,8 +14,7 @@ use axum::{Form, Router};
 use gongjin_domain::authz::{Action, Resource};
 use gongjin_domain::inputs::UserFields;
 use gongjin_domain::{FieldError, Role, ValidationErrors};
-use gongjin_store::records::{ListQuery, Region, User};
-use gongjin_store::teachers::TeacherFilter;
+use gongjin_store::records::{Region, User};
 use gongjin_store::users::UserPatch;
 use std::collections::HashMap;
 
@@ -152,18 +151,12 @@ async fn scope_from(
         let text =
             opt_text(f, "teacher").ok_or_else(|| FieldError::new("scope_id", "error.required"))?;
         let text = gongjin_domain::clean_ascii(&text);
-        let q = ListQuery {
-            q: Some(text.clone()),
-            per_page: Some(200),
-            ..ListQuery::default()
-        };
         let found = st
             .store
-            .list_teachers(&c.visible(), &q, &TeacherFilter::default())
+            .visible_by_staff_number(&c.visible(), &text)
             .await
-            .map(|p| p.items)
             .unwrap_or_default();
-        if let Some(t) = found.iter().find(|t| t.staff_number == text) {
+        if let Some(t) = found.first() {
             return Ok(t.id);
         }
         // A record id works too, when the caller can see that teacher.
@@ -189,22 +182,13 @@ async fn scope_from(
 }
 
 async fn all_communities(st: &AppState, c: &Caller) -> Result<Vec<(i64, String)>, AppError> {
-    let mut out = Vec::new();
-    let mut page = 1;
-    loop {
-        let q = ListQuery {
-            page: Some(page),
-            per_page: Some(200),
-            ..ListQuery::default()
-        };
-        let p = st.store.list_communities(&c.visible(), &q).await?;
-        let n = p.items.len();
-        out.extend(p.items.into_iter().map(|cm| (cm.id, cm.name)));
-        if n < 200 || out.len() as i64 >= p.total {
-            return Ok(out);
-        }
-        page += 1;
-    }
+    Ok(st
+        .store
+        .communities_in(&c.visible())
+        .await?
+        .into_iter()
+        .map(|e| (e.community.id, e.community.name))
+        .collect())
 }
 
 async fn form_page(
