@@ -235,9 +235,7 @@ impl Store {
         year: i32,
     ) -> Result<Vec<gongjin_evaluation::BundledResult>> {
         let path = self.place_of_region(region_id).await?.region_path;
-        let facts = self
-            .assessment_facts(&Communities::InRegion(path), year)
-            .await?;
+        let facts = self.region_facts(&path, year).await?;
         region_bundled_of(&facts)
     }
 

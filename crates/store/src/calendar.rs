@@ -520,6 +520,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.refresh_stats(&["teacher_periods"]).await?;
         report.written = true;
         Ok(report)
     }

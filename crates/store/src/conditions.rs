@@ -353,6 +353,7 @@ impl Store {
             progress(i as u64 + 1, n);
         }
         tx.commit().await?;
+        self.refresh_stats(&["school_conditions"]).await?;
         Ok(ImportReport {
             rows: total_rows,
             created,
@@ -443,6 +444,13 @@ impl Store {
     /// The balance report of a region (its whole subtree) for a school year, with the rules in force for the
     /// region ([`Store::balance_rules`]).
     pub async fn balance(&self, region_id: i64, year: i32) -> Result<BalanceView> {
+        let key = format!("balance:{region_id}:{year}");
+        let view = self.cached(&key, self.balance_fresh(region_id, year)).await?;
+        Ok(view.as_ref().clone())
+    }
+
+    /// [`Store::balance`] computed now, without the cache.
+    pub async fn balance_fresh(&self, region_id: i64, year: i32) -> Result<BalanceView> {
         let region = self.get_region(region_id).await?;
         let records = self
             .conditions(&Visible::RegionPrefix(region.path.clone()), Some(year))

@@ -408,6 +408,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.analyze().await?;
         Ok(loaded)
     }
 }

@@ -530,6 +530,22 @@ impl Store {
         scope: &Visible,
         year: i32,
     ) -> Result<(Vec<QSchool>, Vec<QTeacher>, Vec<QExchange>)> {
+        match scope {
+            // A region's inputs are read by several figures of one page; kept until the next write.
+            Visible::RegionPrefix(path) => {
+                let key = format!("quota_inputs:{path}:{year}");
+                let v = self.cached(&key, self.quota_inputs_fresh(scope, year)).await?;
+                Ok(v.as_ref().clone())
+            }
+            _ => self.quota_inputs_fresh(scope, year).await,
+        }
+    }
+
+    async fn quota_inputs_fresh(
+        &self,
+        scope: &Visible,
+        year: i32,
+    ) -> Result<(Vec<QSchool>, Vec<QTeacher>, Vec<QExchange>)> {
         let mut q = Sql::new(
             "SELECT s.id, s.name, m.community_id, c.name AS community_name, COALESCE(m.role, '') FROM schools s JOIN regions r ON r.id = s.region_id \
              LEFT JOIN memberships m ON m.school_id = s.id AND m.left_on IS NULL LEFT JOIN communities c ON c.id = m.community_id WHERE 1 = 1",

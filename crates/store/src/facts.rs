@@ -383,6 +383,14 @@ impl Store {
         Ok(q.fetch_all(&self.pool).await?)
     }
 
+    /// The facts of every community in a region's subtree for a school year, kept until the next
+    /// write ([`Store::cached`]).
+    pub async fn region_facts(&self, path: &str, year: i32) -> Result<std::sync::Arc<Facts>> {
+        let scope = Communities::InRegion(path.to_owned());
+        self.cached(&format!("facts:{path}:{year}"), self.assessment_facts(&scope, year))
+            .await
+    }
+
     /// Reads everything the assessment of `scope` counts in school year `year` (see the module
     /// head): a fixed number of statements, whatever the number of communities and records.
     pub async fn assessment_facts(&self, scope: &Communities, year: i32) -> Result<Facts> {

@@ -192,6 +192,7 @@ impl Store {
             progress(i as u64 + 1, n);
         }
         tx.commit().await?;
+        self.refresh_stats(&["schools"]).await?;
         Ok(ImportReport {
             rows: total_rows,
             created,
@@ -315,6 +316,7 @@ impl Store {
             progress(i as u64 + 1, n);
         }
         tx.commit().await?;
+        self.refresh_stats(&["teachers"]).await?;
         Ok(ImportReport {
             rows: total_rows,
             created,

@@ -8,6 +8,7 @@
 pub mod activities;
 pub mod assessment;
 pub mod audit;
+pub mod cache;
 pub mod calendar;
 pub mod communities;
 pub mod conditions;
@@ -75,6 +76,7 @@ impl Actor {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    cache: cache::FigureCache,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -123,7 +125,11 @@ impl Store {
             _ => url.to_owned(),
         };
         let pool = options.connect(&url).await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            cache: cache::FigureCache::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -156,6 +162,39 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Refreshes the planner's statistics after a bulk load or an import (`ANALYZE`; on SQLite also
+    /// `PRAGMA optimize`), so that the next queries do not run on stale row estimates.
+    pub async fn analyze(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("ANALYZE").execute(&self.pool).await?;
+                sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+            }
+            Backend::Postgres => {
+                sqlx::query("ANALYZE").execute(&self.pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After an import into `tables`: PostgreSQL re-analyses those tables; SQLite runs
+    /// `PRAGMA optimize`, which re-analyses the tables whose size changed enough to matter.
+    pub(crate) async fn refresh_stats(&self, tables: &[&str]) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+            }
+            Backend::Postgres => {
+                for t in tables {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {t}")))
+                        .execute(&self.pool)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// True when no account exists yet (a fresh database).

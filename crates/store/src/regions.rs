@@ -336,16 +336,29 @@ impl Store {
 
     /// The schools of a region's subtree as coverage counts them.
     pub async fn coverage_schools(&self, region_id: i64) -> Result<Vec<CoverageSchool>> {
+        Ok(self
+            .coverage_schools_at(region_id)
+            .await?
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect())
+    }
+
+    /// [`Store::coverage_schools`] with each school's region path, in one statement (the
+    /// per-county breakdown of a city or province filters it by path).
+    pub async fn coverage_schools_at(&self, region_id: i64) -> Result<Vec<(String, CoverageSchool)>> {
         let path = self.get_region(region_id).await?.path;
         let rows = sqlx::query(
-            "SELECT s.ownership, s.stage, (SELECT COUNT(*) FROM memberships m WHERE m.school_id = s.id AND m.left_on IS NULL) AS inside \
-             FROM schools s JOIN regions r ON r.id = s.region_id WHERE r.path LIKE $1",
+            "SELECT r.path, s.ownership, s.stage, CASE WHEN m.school_id IS NULL THEN 0 ELSE 1 END AS inside \
+             FROM schools s JOIN regions r ON r.id = s.region_id \
+             LEFT JOIN memberships m ON m.school_id = s.id AND m.left_on IS NULL WHERE r.path LIKE $1",
         )
         .bind(format!("{path}%"))
         .fetch_all(&self.pool)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
+            let path: String = r.try_get("path")?;
             let ownership: String = r.try_get("ownership")?;
             let stage: String = r.try_get("stage")?;
             let inside: i64 = r.try_get("inside")?;
@@ -353,11 +366,14 @@ impl Store {
                 gongjin_domain::Ownership::parse(&ownership),
                 gongjin_domain::Stage::parse(&stage),
             ) {
-                out.push(CoverageSchool {
-                    ownership,
-                    stage,
-                    in_community: inside > 0,
-                });
+                out.push((
+                    path,
+                    CoverageSchool {
+                        ownership,
+                        stage,
+                        in_community: inside > 0,
+                    },
+                ));
             }
         }
         Ok(out)

@@ -292,6 +292,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.refresh_stats(&["test_scores"]).await?;
         report.written = true;
         Ok(report)
     }

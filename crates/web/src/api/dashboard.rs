@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use gongjin_domain::authz::{Action, Resource};
 use gongjin_domain::quota::{QuotaFigure, QuotaRules};
 use gongjin_store::dashboard::{ExchangeFigures, TestResult, Within};
-use gongjin_store::facts::Communities;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -179,7 +178,7 @@ pub(crate) async fn build_region_dashboard(
     // of the facts, which also give each community's quota figures.
     let facts = st
         .store
-        .assessment_facts(&Communities::InRegion(place.region_path.clone()), year)
+        .region_facts(&place.region_path, year)
         .await?;
     let bundled = gongjin_store::assessment::region_bundled_of(&facts)?;
     let assessment: Vec<CommunityScores> = bundled
