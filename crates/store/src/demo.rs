@@ -80,7 +80,7 @@ impl Store {
         progress.phase("schools", schools.len() as u64);
         for chunk in schools.chunks(400) {
             let mut q = crate::sql::Sql::new(
-                "INSERT INTO schools (name, code, region_id, stage, locality, ownership, address, longitude, latitude, primary_enrolment, junior_enrolment, class_count, created_at, updated_at) VALUES ",
+                "INSERT INTO schools (name, code, region_id, stage, locality, ownership, address, longitude, latitude, primary_enrolment, junior_enrolment, class_count, created_at, updated_at, search_text) VALUES ",
             );
             let now = crate::now();
             for (i, (key, s)) in chunk.iter().enumerate() {
@@ -119,6 +119,8 @@ impl Store {
                     .bind(now.clone())
                     .push(", ")
                     .bind(now.clone())
+                    .push(", ")
+                    .bind(crate::search::spaced(&[&s.name, s.code.as_str()]))
                     .push(")");
             }
             q.query().execute(&mut *tx).await?;
@@ -135,7 +137,7 @@ impl Store {
         progress.phase("teachers", data.teachers.len() as u64);
         for chunk in data.teachers.chunks(1000) {
             let mut q = crate::sql::Sql::new(
-                "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at, degree_above_standard) VALUES ",
+                "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at, degree_above_standard, search_text) VALUES ",
             );
             let now = crate::now();
             for (i, t) in chunk.iter().enumerate() {
@@ -145,6 +147,7 @@ impl Store {
                 let mut f = t.fields.clone();
                 f.school_id = sid;
                 let n: NewTeacher = f.validate()?;
+                let search = crate::search::spaced(&[&n.name, n.staff_number.as_str()]);
                 if i > 0 {
                     q.push(", ");
                 }
@@ -178,6 +181,8 @@ impl Store {
                     .bind(now.clone())
                     .push(", ")
                     .bind(i64::from(n.degree_above_standard.unwrap_or(false)))
+                    .push(", ")
+                    .bind(search)
                     .push(")");
             }
             q.query().execute(&mut *tx).await?;

@@ -28,6 +28,7 @@ pub mod regions;
 pub mod rotation;
 pub mod schools;
 pub mod scope;
+pub mod search;
 pub mod sql;
 pub mod stats;
 pub mod support;
@@ -131,6 +132,7 @@ impl Store {
             cache: cache::FigureCache::default(),
         };
         store.migrate().await?;
+        store.backfill_search().await?;
         Ok(store)
     }
 

@@ -233,6 +233,48 @@ impl Store {
         .await?)
     }
 
+    /// [`Store::community_kinds`] of several regions at once, in two statements.
+    pub async fn community_kinds_of(
+        &self,
+        region_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<CommunityKind>>> {
+        let mut out = std::collections::HashMap::new();
+        if region_ids.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<String> = region_ids.iter().map(i64::to_string).collect();
+        // Ids are integers: safe to inline, one statement for any number of regions.
+        let paths: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, path FROM regions WHERE id IN ({})",
+            ids.join(", ")
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        let rows: Vec<(Option<String>, String, String)> = sqlx::query_as(
+            "SELECT r.path, k.key, k.name FROM community_kinds k LEFT JOIN regions r ON r.id = k.region_id ORDER BY k.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, path) in paths {
+            // The nearest region on the path that configured its own list, else the preset.
+            let nearest = rows
+                .iter()
+                .filter_map(|(p, _, _)| p.as_deref())
+                .filter(|p| path.starts_with(p))
+                .max_by_key(|p| p.len());
+            let list = rows
+                .iter()
+                .filter(|(p, _, _)| p.as_deref() == nearest)
+                .map(|(_, key, name)| CommunityKind {
+                    key: key.clone(),
+                    name: name.clone(),
+                })
+                .collect();
+            out.insert(id, list);
+        }
+        Ok(out)
+    }
+
     /// Replaces a region's list of community kinds.
     pub async fn set_community_kinds(
         &self,

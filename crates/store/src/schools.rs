@@ -3,8 +3,8 @@
 use crate::audit::{self, Change};
 use crate::records::{ListQuery, Page, School};
 use crate::scope::Visible;
-use crate::sql::{Sql, like_escape};
-use crate::{Actor, Result, Store, StoreError};
+use crate::sql::Sql;
+use crate::{Actor, Backend, Result, Store, StoreError};
 use gongjin_domain::inputs::NewSchool;
 use sqlx::AnyConnection;
 
@@ -16,14 +16,10 @@ pub(crate) const SELECT: &str = "SELECT s.id, s.name, s.code, s.region_id, r.nam
     LEFT JOIN memberships m ON m.school_id = s.id AND m.left_on IS NULL \
     LEFT JOIN communities c ON c.id = m.community_id WHERE 1 = 1";
 
-fn filters(q: &mut Sql, f: &ListQuery) {
+fn filters(q: &mut Sql, backend: Backend, f: &ListQuery) {
     if let Some(text) = f.q() {
-        let pat = format!("%{}%", like_escape(&text));
-        q.push(" AND (s.name LIKE ")
-            .bind(pat.clone())
-            .push(" ESCAPE '\\' OR s.code LIKE ")
-            .bind(pat)
-            .push(" ESCAPE '\\')");
+        // Name or school code, from the search index.
+        crate::search::push_match(q, backend, crate::search::Searched::Schools, &text);
     }
     if let Some(rid) = f.region_id {
         q.push(" AND r.path LIKE (SELECT path FROM regions WHERE id = ")
@@ -73,11 +69,11 @@ impl Store {
             "SELECT COUNT(*) FROM schools s JOIN regions r ON r.id = s.region_id LEFT JOIN memberships m ON m.school_id = s.id AND m.left_on IS NULL WHERE 1 = 1",
         );
         visible.schools(&mut count);
-        filters(&mut count, f);
+        filters(&mut count, self.backend(), f);
         let total: i64 = count.query_scalar().fetch_one(&self.pool).await?;
         let mut q = Sql::new(SELECT);
         visible.schools(&mut q);
-        filters(&mut q, f);
+        filters(&mut q, self.backend(), f);
         q.push(" ORDER BY r.path, s.stage, s.code LIMIT ")
             .bind(f.limit())
             .push(" OFFSET ")
@@ -254,8 +250,8 @@ pub(crate) async fn region_path(conn: &mut AnyConnection, region_id: i64) -> Res
 pub(crate) async fn insert_school(conn: &mut AnyConnection, s: &NewSchool) -> Result<i64> {
     let now = crate::now();
     sqlx::query_scalar(
-        "INSERT INTO schools (name, code, region_id, stage, locality, ownership, address, longitude, latitude, primary_enrolment, junior_enrolment, class_count, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+        "INSERT INTO schools (name, code, region_id, stage, locality, ownership, address, longitude, latitude, primary_enrolment, junior_enrolment, class_count, created_at, updated_at, search_text) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
     )
     .bind(s.name.clone())
     .bind(s.code.as_str().to_owned())
@@ -270,6 +266,7 @@ pub(crate) async fn insert_school(conn: &mut AnyConnection, s: &NewSchool) -> Re
     .bind(s.junior_enrolment)
     .bind(s.class_count)
     .bind(now)
+    .bind(crate::search::spaced(&[&s.name, s.code.as_str()]))
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_or(e, format!("学校标识码 {}", s.code)))
@@ -282,7 +279,7 @@ pub(crate) async fn update_school_row(
 ) -> Result<()> {
     let n = sqlx::query(
         "UPDATE schools SET name = $1, code = $2, region_id = $3, stage = $4, locality = $5, ownership = $6, address = $7, longitude = $8, latitude = $9, \
-         primary_enrolment = $10, junior_enrolment = $11, class_count = $12, updated_at = $13 WHERE id = $14",
+         primary_enrolment = $10, junior_enrolment = $11, class_count = $12, updated_at = $13, search_text = $15 WHERE id = $14",
     )
     .bind(s.name.clone())
     .bind(s.code.as_str().to_owned())
@@ -298,6 +295,7 @@ pub(crate) async fn update_school_row(
     .bind(s.class_count)
     .bind(crate::now())
     .bind(id)
+    .bind(crate::search::spaced(&[&s.name, s.code.as_str()]))
     .execute(conn)
     .await
     .map_err(|e| StoreError::unique_or(e, format!("学校标识码 {}", s.code)))?

@@ -399,16 +399,42 @@ impl Store {
         }
         q.push(" ORDER BY c.name");
         let coms: Vec<(i64, String, String)> = q.query_as().fetch_all(&self.pool).await?;
+        // The held lessons of all those communities and every region's target, in two statements.
+        let mut l = Sql::new(
+            "SELECT x.community_id, x.held_on, x.subject FROM sync_lessons x JOIN communities c ON c.id = x.community_id \
+             JOIN regions r ON r.id = c.region_id WHERE x.status = 'done' AND x.held_on >= ",
+        );
+        l.bind(from.to_string())
+            .push(" AND x.held_on <= ")
+            .bind(to.to_string());
+        v.communities(&mut l);
+        if let Some(c) = community_id {
+            l.push(" AND c.id = ").bind(c);
+        }
+        let mut held: std::collections::HashMap<i64, Vec<(String, String)>> =
+            std::collections::HashMap::new();
+        for (cid, on, subject) in l.query_as::<(i64, String, String)>().fetch_all(&self.pool).await? {
+            held.entry(cid).or_default().push((on, subject));
+        }
+        let targets: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT r.path, q.sync_lessons_per_year, q.sync_subjects_per_year FROM quota_rules q JOIN regions r ON r.id = q.region_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let target_of = |path: &str| {
+            targets
+                .iter()
+                .filter(|(p, _, _)| path.starts_with(p.as_str()))
+                .max_by_key(|(p, _, _)| p.len())
+                .map(|(_, l, s)| SyncLessonTarget {
+                    lessons_per_year: *l,
+                    subjects_per_year: *s,
+                })
+                .unwrap_or_default()
+        };
         let mut out = vec![];
         for (id, name, path) in coms {
-            let rows: Vec<(String, String)> = sqlx::query_as(
-                "SELECT held_on, subject FROM sync_lessons WHERE community_id = $1 AND status = 'done' AND held_on >= $2 AND held_on <= $3",
-            )
-            .bind(id)
-            .bind(from.to_string())
-            .bind(to.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = held.remove(&id).unwrap_or_default();
             let mid = mid.to_string();
             let subjects: std::collections::BTreeSet<&str> =
                 rows.iter().map(|(_, s)| s.as_str()).collect();
@@ -416,7 +442,7 @@ impl Store {
                 .iter()
                 .filter(|(d, _)| d.as_str() < mid.as_str())
                 .count() as i64;
-            let target = self.sync_lesson_target(&path).await?;
+            let target = target_of(&path);
             let lessons = rows.len() as i64;
             out.push(SyncLessonCount {
                 community_id: id,

@@ -4,7 +4,7 @@ use crate::audit::{self, Change};
 use crate::records::{ListQuery, Page, Teacher};
 use crate::scope::Visible;
 use crate::sql::{Sql, like_escape};
-use crate::{Actor, Result, Store, StoreError};
+use crate::{Actor, Backend, Result, Store, StoreError};
 use gongjin_domain::inputs::NewTeacher;
 use sqlx::AnyConnection;
 
@@ -24,14 +24,10 @@ pub struct TeacherFilter {
     pub status: Option<String>,
 }
 
-fn filters(q: &mut Sql, f: &ListQuery, tf: &TeacherFilter) {
+fn filters(q: &mut Sql, backend: Backend, f: &ListQuery, tf: &TeacherFilter) {
     if let Some(text) = f.q() {
-        let pat = format!("%{}%", like_escape(&text));
-        q.push(" AND (t.name LIKE ")
-            .bind(pat.clone())
-            .push(" ESCAPE '\\' OR t.staff_number LIKE ")
-            .bind(pat)
-            .push(" ESCAPE '\\')");
+        // Name or staff number, from the search index.
+        crate::search::push_match(q, backend, crate::search::Searched::Teachers, &text);
     }
     if let Some(rid) = f.region_id {
         q.push(" AND r.path LIKE (SELECT path FROM regions WHERE id = ")
@@ -79,12 +75,12 @@ impl Store {
         let mut count = Sql::new("SELECT COUNT(*)");
         count.push(FROM);
         visible.teachers(&mut count);
-        filters(&mut count, f, tf);
+        filters(&mut count, self.backend(), f, tf);
         let total: i64 = count.query_scalar().fetch_one(&self.pool).await?;
         let mut q = Sql::new(COLUMNS);
         q.push(FROM);
         visible.teachers(&mut q);
-        filters(&mut q, f, tf);
+        filters(&mut q, self.backend(), f, tf);
         q.push(" ORDER BY s.code, t.staff_number LIMIT ")
             .bind(f.limit())
             .push(" OFFSET ")
@@ -109,6 +105,28 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    /// "staff number name" of each of these teachers, in one statement.
+    pub async fn teacher_labels(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        // Ids are integers: safe to inline.
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, staff_number, name FROM teachers WHERE id IN ({})",
+            list.join(", ")
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, n, name)| (id, format!("{n} {name}")))
+            .collect())
     }
 
     /// The teachers the caller sees with exactly this staff number (one per region at most).
@@ -229,8 +247,8 @@ pub(crate) async fn insert_teacher(
 ) -> Result<i64> {
     let now = crate::now();
     sqlx::query_scalar(
-        "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at, degree_above_standard) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
+        "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at, degree_above_standard, search_text) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) RETURNING id",
     )
     .bind(t.staff_number.as_str().to_owned())
     .bind(region_id)
@@ -246,6 +264,7 @@ pub(crate) async fn insert_teacher(
     .bind(t.status.key())
     .bind(now)
     .bind(i64::from(t.degree_above_standard.unwrap_or(false)))
+    .bind(crate::search::spaced(&[&t.name, t.staff_number.as_str()]))
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_or(e, format!("教师编号 {}", t.staff_number)))
@@ -259,7 +278,7 @@ pub(crate) async fn update_teacher_row(
 ) -> Result<()> {
     let n = sqlx::query(
         "UPDATE teachers SET staff_number = $1, region_id = $2, name = $3, gender = $4, birth_year = $5, school_id = $6, subjects = $7, title = $8, \
-         backbone_level = $9, years_at_school = $10, phone = $11, status = $12, updated_at = $13, degree_above_standard = COALESCE($15, degree_above_standard) WHERE id = $14",
+         backbone_level = $9, years_at_school = $10, phone = $11, status = $12, updated_at = $13, degree_above_standard = COALESCE($15, degree_above_standard), search_text = $16 WHERE id = $14",
     )
     .bind(t.staff_number.as_str().to_owned())
     .bind(region_id)
@@ -276,6 +295,7 @@ pub(crate) async fn update_teacher_row(
     .bind(crate::now())
     .bind(id)
     .bind(t.degree_above_standard.map(i64::from))
+    .bind(crate::search::spaced(&[&t.name, t.staff_number.as_str()]))
     .execute(conn)
     .await
     .map_err(|e| StoreError::unique_or(e, format!("教师编号 {}", t.staff_number)))?

@@ -592,17 +592,25 @@ pub async fn list_funds(
 }
 
 pub(crate) async fn visible_funds(st: &AppState, c: &Caller) -> Result<Vec<FundSummary>, AppError> {
-    let mut out = vec![];
-    for f in st.store.list_funds(&c.visible()).await? {
-        if c.may(
-            Action::Read,
-            Resource::HardshipFund,
-            &st.store.place_of_community(f.community_id).await?,
-        ) {
-            out.push(f);
-        }
-    }
-    Ok(out)
+    // Each fund's place from one read of the visible communities.
+    let places: std::collections::HashMap<i64, gongjin_domain::authz::Place> = st
+        .store
+        .communities_in(&c.visible())
+        .await?
+        .iter()
+        .map(|e| (e.community.id, e.place()))
+        .collect();
+    Ok(st
+        .store
+        .list_funds(&c.visible())
+        .await?
+        .into_iter()
+        .filter(|f| {
+            places
+                .get(&f.community_id)
+                .is_some_and(|p| c.may(Action::Read, Resource::HardshipFund, p))
+        })
+        .collect())
 }
 
 /// Records a donation into a community's fund (the community's lead or the bureau).

@@ -135,16 +135,15 @@ pub async fn list(
         .await
         .or_page(&c)?;
     let mut kinds = HashMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for item in &page.items {
-        if seen.insert(item.region_id) {
-            let list = st.store.community_kinds(item.region_id).await.or_page(&c)?;
-            for k in &list {
-                kinds.insert(
-                    format!("{}:{}", item.region_id, k.key),
-                    kind_label(tr, &list, &k.key),
-                );
-            }
+    let mut regions: Vec<i64> = page.items.iter().map(|i| i.region_id).collect();
+    regions.sort_unstable();
+    regions.dedup();
+    for (region_id, list) in st.store.community_kinds_of(&regions).await.or_page(&c)? {
+        for k in &list {
+            kinds.insert(
+                format!("{region_id}:{}", k.key),
+                kind_label(tr, &list, &k.key),
+            );
         }
     }
     let region = q.region_id.map(|r| r.to_string()).unwrap_or_default();

@@ -613,7 +613,15 @@ pub async fn quotas(
     }
     let report = quota_report(&st, &c, &q).await.or_page(&c)?;
     let tr = Tr(c.locale);
-    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut ids: Vec<i64> = report
+        .figures
+        .iter()
+        .filter(|f| f.rule != "long_term")
+        .flat_map(|f| f.records.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names = st.store.teacher_labels(&ids).await.or_page(&c)?;
     let mut rows = vec![];
     for f in &report.figures {
         let pct = |x: f64| format!("{:.1}%", x * 100.0);
@@ -630,16 +638,8 @@ pub async fn quotas(
             if f.rule == "long_term" {
                 records.push((format!("/exchanges/{id}"), format!("#{id}")));
             } else {
-                if !names.contains_key(id) {
-                    let n = st
-                        .store
-                        .get_teacher(*id)
-                        .await
-                        .map(|t| format!("{} {}", t.staff_number, t.name))
-                        .unwrap_or_else(|_| format!("#{id}"));
-                    names.insert(*id, n);
-                }
-                records.push((format!("/teachers/{id}"), names[id].clone()));
+                let name = names.get(id).cloned().unwrap_or_else(|| format!("#{id}"));
+                records.push((format!("/teachers/{id}"), name));
             }
         }
         rows.push(FigureRow {

@@ -59,6 +59,20 @@ async fn render_page(
         .or_page(c)?
         .items;
     let tr = Tr(c.locale);
+    // Each order's places (offering and ordering school) from one read of the communities.
+    let places: HashMap<i64, gongjin_domain::authz::Place> = st
+        .store
+        .communities_in(&c.visible())
+        .await
+        .or_page(c)?
+        .iter()
+        .map(|e| (e.community.id, e.place()))
+        .collect();
+    let place_of = |community_id: i64, school_id: i64| {
+        let mut p = places.get(&community_id).cloned().unwrap_or_default();
+        p.school_id = Some(school_id);
+        p
+    };
     let mut orders = vec![];
     for o in st
         .store
@@ -67,10 +81,8 @@ async fn render_page(
         .or_page(c)?
         .items
     {
-        let offering = place_at(st, o.community_id, o.offering_school_id)
-            .await
-            .or_page(c)?;
-        let ordering = place_at(st, o.community_id, o.school_id).await.or_page(c)?;
+        let offering = place_of(o.community_id, o.offering_school_id);
+        let ordering = place_of(o.community_id, o.school_id);
         let from = SupportOrderStatus::parse(&o.status).unwrap_or(SupportOrderStatus::Done);
         let moves = from
             .next()
