@@ -7,8 +7,9 @@ use calamine::{DataRef, ExcelDateTime, Reader, SheetType, Xlsx};
 use gongjin_domain::i18n::{Locale, has, t, tf};
 use gongjin_domain::newtypes::clean_text;
 
-/// At most this many data rows are read; a larger sheet is refused ([`SheetError::TooLarge`]).
-pub const MAX_ROWS: usize = 100_000;
+/// At most this many data rows are read (a province's teacher roster fits); a larger sheet is
+/// refused ([`SheetError::TooLarge`]).
+pub const MAX_ROWS: usize = 1_000_000;
 /// Columns beyond this one (0-based) are ignored.
 pub const MAX_COLUMNS: usize = 256;
 /// The header row is looked for among this many first non-blank rows.

@@ -42,6 +42,45 @@ pub async fn record(conn: &mut AnyConnection, actor: &Actor, c: Change<'_>) -> R
     Ok(())
 }
 
+/// Appends many entries in as few statements as possible (500 a statement): for imports.
+pub async fn record_many(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change<'_>>) -> Result<()> {
+    let at = crate::now();
+    let mut it = changes.into_iter().peekable();
+    while it.peek().is_some() {
+        let mut q = Sql::new(
+            "INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, region_path, summary, before_json, after_json) VALUES ",
+        );
+        for (i, c) in it.by_ref().take(500).enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind(at.clone())
+                .push(", ")
+                .bind(actor.user_id)
+                .push(", ")
+                .bind(actor.username.clone())
+                .push(", ")
+                .bind(c.action)
+                .push(", ")
+                .bind(c.entity);
+            q.push(", ")
+                .bind(c.entity_id)
+                .push(", ")
+                .bind(c.region_path)
+                .push(", ")
+                .bind(c.summary)
+                .push(", ")
+                .bind(c.before.map(|v| v.to_string()))
+                .push(", ")
+                .bind(c.after.map(|v| v.to_string()))
+                .push(")");
+        }
+        q.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Filters for browsing the log.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

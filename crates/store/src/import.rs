@@ -220,19 +220,34 @@ impl Store {
                 .map(|e| e.row)
                 .collect::<std::collections::HashSet<_>>()
                 .len();
-        let mut schools: HashMap<String, Option<(i64, i64, String)>> = HashMap::new();
-        let mut plans = vec![];
-        // Within one file, a staff number moving between two schools of a region is one teacher.
-        for row in rows {
-            if !schools.contains_key(&row.school_code) {
-                let s = self.school_by_code(&row.school_code).await?;
-                let entry = match s {
-                    Some(s) => Some((s.id, s.region_id, self.get_region(s.region_id).await?.path)),
-                    None => None,
-                };
-                schools.insert(row.school_code.clone(), entry);
+        // The file's schools, one statement per 500 distinct codes.
+        let mut codes: Vec<&str> = rows.iter().map(|r| r.school_code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut schools: HashMap<String, (i64, i64, String)> = HashMap::new();
+        for chunk in codes.chunks(500) {
+            let mut q = crate::sql::Sql::new(
+                "SELECT s.code, s.id, s.region_id, r.path FROM schools s JOIN regions r ON r.id = s.region_id WHERE s.code IN (",
+            );
+            for (i, c) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(*c);
             }
-            let Some((school_id, region_id, path)) = schools[&row.school_code].clone() else {
+            q.push(")");
+            for (code, id, region_id, path) in q
+                .query_as::<(String, i64, i64, String)>()
+                .fetch_all(&self.pool)
+                .await?
+            {
+                schools.insert(code, (id, region_id, path));
+            }
+        }
+        // Every row checked on its own (no statements).
+        let mut valid = vec![];
+        for row in rows {
+            let Some((school_id, region_id, path)) = schools.get(&row.school_code).cloned() else {
                 errors.push(row_error(
                     row.number,
                     "学校标识码",
@@ -245,27 +260,41 @@ impl Store {
                 errors.push(row_error(row.number, "学校标识码", "error.forbidden", None));
                 continue;
             }
-            let mut fields = row.fields.clone();
+            let mut fields = row.fields;
             fields.school_id = school_id;
-            let teacher = match fields.validate() {
-                Ok(t) => t,
+            match fields.validate() {
+                Ok(t) => valid.push((t, region_id, path)),
                 Err(v) => {
                     for e in v.0 {
                         let col = gongjin_sheet::teacher_column(&e.field).unwrap_or("教师编号");
                         errors.push(row_error(row.number, col, &e.key, e.arg));
                     }
-                    continue;
                 }
-            };
-            match self
-                .teacher_by_staff_number(region_id, teacher.staff_number.as_str())
-                .await?
-            {
-                Some(existing) => plans.push(Plan::Update(
-                    existing.id,
-                    (teacher, region_id, path, Some(existing)),
+            }
+        }
+        // The existing teachers to update: staff number within the school's region, one statement
+        // per 500 staff numbers. Within one file, a staff number moving between two schools of a
+        // region is one teacher.
+        let numbers: Vec<&str> = valid.iter().map(|v| v.0.staff_number.as_str()).collect();
+        let mut existing: HashMap<(i64, String), crate::records::Teacher> = self
+            .teachers_by_staff_numbers(&numbers)
+            .await?
+            .into_iter()
+            .map(|t| ((t.region_id, t.staff_number.clone()), t))
+            .collect();
+        let mut plans = vec![];
+        for (teacher, region_id, path) in valid {
+            match existing.remove(&(region_id, teacher.staff_number.as_str().to_owned())) {
+                Some(before) => plans.push(Plan::Update(
+                    before.id,
+                    (teacher, region_id, path, Some(before)),
                 )),
-                None => plans.push(Plan::Create((teacher, region_id, path, None))),
+                None => plans.push(Plan::Create((
+                    teacher,
+                    region_id,
+                    path,
+                    None::<crate::records::Teacher>,
+                ))),
             }
         }
         let created = plans
@@ -285,35 +314,58 @@ impl Store {
             });
         }
         let n = plans.len() as u64;
+        let mut done = 0u64;
+        let (mut creates, mut updates) = (vec![], vec![]);
+        for p in plans {
+            match p {
+                Plan::Create(c) => creates.push(c),
+                Plan::Update(id, u) => updates.push((id, u)),
+            }
+        }
         let mut tx = self.begin_write().await?;
-        for (i, plan) in plans.into_iter().enumerate() {
-            let (id, t, path, before) = match plan {
-                Plan::Create((t, region_id, path, before)) => (
-                    crate::teachers::insert_teacher(&mut tx, region_id, &t).await?,
-                    t,
-                    path,
-                    before,
-                ),
-                Plan::Update(id, (t, region_id, path, before)) => {
-                    crate::teachers::update_teacher_row(&mut tx, id, region_id, &t).await?;
-                    (id, t, path, before)
-                }
-            };
-            audit::record(
-                &mut tx,
-                actor,
-                Change {
+        // New teachers 1,000 a statement, each audited (500 entries a statement).
+        for chunk in creates.chunks(1000) {
+            let rows: Vec<(i64, &gongjin_domain::inputs::NewTeacher)> =
+                chunk.iter().map(|(t, region_id, _, _)| (*region_id, t)).collect();
+            let ids = crate::teachers::insert_teachers(&mut tx, &rows).await?;
+            let changes = chunk
+                .iter()
+                .map(|(t, region_id, path, _)| Change {
                     action: "import",
                     entity: "teacher",
-                    entity_id: Some(id),
-                    region_path: &path,
+                    entity_id: ids
+                        .get(&(*region_id, t.staff_number.as_str().to_owned()))
+                        .copied(),
+                    region_path: path,
+                    summary: format!("{} {}", t.staff_number, t.name),
+                    before: None,
+                    after: audit::json(t),
+                })
+                .collect();
+            audit::record_many(&mut tx, actor, changes).await?;
+            done += chunk.len() as u64;
+            progress(done, n);
+        }
+        // Updates one statement each (their rows differ), audited with before and after.
+        for chunk in updates.chunks(500) {
+            for (id, (t, region_id, _, _)) in chunk {
+                crate::teachers::update_teacher_row(&mut tx, *id, *region_id, t).await?;
+            }
+            let changes = chunk
+                .iter()
+                .map(|(id, (t, _, path, before))| Change {
+                    action: "import",
+                    entity: "teacher",
+                    entity_id: Some(*id),
+                    region_path: path,
                     summary: format!("{} {}", t.staff_number, t.name),
                     before: before.as_ref().and_then(audit::json),
-                    after: audit::json(&t),
-                },
-            )
-            .await?;
-            progress(i as u64 + 1, n);
+                    after: audit::json(t),
+                })
+                .collect();
+            audit::record_many(&mut tx, actor, changes).await?;
+            done += chunk.len() as u64;
+            progress(done, n);
         }
         tx.commit().await?;
         self.refresh_stats(&["teachers"]).await?;

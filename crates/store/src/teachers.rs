@@ -7,6 +7,7 @@ use crate::sql::{Sql, like_escape};
 use crate::{Actor, Backend, Result, Store, StoreError};
 use gongjin_domain::inputs::NewTeacher;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 
 const FROM: &str = " FROM teachers t JOIN schools s ON s.id = t.school_id JOIN regions r ON r.id = s.region_id \
     LEFT JOIN memberships m ON m.school_id = s.id AND m.left_on IS NULL WHERE 1 = 1";
@@ -142,6 +143,24 @@ impl Store {
         Ok(q.query_as::<Teacher>().fetch_all(&self.pool).await?)
     }
 
+    /// Every teacher with one of these staff numbers (any region): one statement per 500 numbers.
+    pub async fn teachers_by_staff_numbers(&self, numbers: &[&str]) -> Result<Vec<Teacher>> {
+        let mut out = vec![];
+        for chunk in numbers.chunks(500) {
+            let mut q = Sql::new(COLUMNS);
+            q.push(FROM).push(" AND t.staff_number IN (");
+            for (i, n) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(*n);
+            }
+            q.push(")");
+            out.extend(q.query_as::<Teacher>().fetch_all(&self.pool).await?);
+        }
+        Ok(out)
+    }
+
     /// The teacher with this staff number in the region of `school_id` (import's update key).
     pub async fn teacher_by_staff_number(
         &self,
@@ -268,6 +287,76 @@ pub(crate) async fn insert_teacher(
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_or(e, format!("教师编号 {}", t.staff_number)))
+}
+
+/// Inserts many teachers (each with its region) in one statement, returning their ids by
+/// (region, staff number). At most 1,000 rows a call (16 parameters each).
+pub(crate) async fn insert_teachers(
+    conn: &mut AnyConnection,
+    rows: &[(i64, &NewTeacher)],
+) -> Result<HashMap<(i64, String), i64>> {
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let now = crate::now();
+    let mut q = Sql::new(
+        "INSERT INTO teachers (staff_number, region_id, name, gender, birth_year, school_id, subjects, title, backbone_level, years_at_school, phone, status, created_at, updated_at, degree_above_standard, search_text) VALUES ",
+    );
+    for (i, (region_id, t)) in rows.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.push("(")
+            .bind(t.staff_number.as_str())
+            .push(", ")
+            .bind(*region_id)
+            .push(", ")
+            .bind(t.name.clone())
+            .push(", ")
+            .bind(t.gender.key());
+        q.push(", ")
+            .bind(t.birth_year)
+            .push(", ")
+            .bind(t.school_id)
+            .push(", ")
+            .bind(t.subjects.join("、"))
+            .push(", ")
+            .bind(t.title.clone());
+        q.push(", ")
+            .bind(t.backbone_level.key())
+            .push(", ")
+            .bind(t.years_at_school)
+            .push(", ")
+            .bind(t.phone.as_ref().map(|p| p.as_str().to_owned()))
+            .push(", ")
+            .bind(t.status.key());
+        q.push(", ")
+            .bind(now.clone())
+            .push(", ")
+            .bind(now.clone())
+            .push(", ")
+            .bind(i64::from(t.degree_above_standard.unwrap_or(false)))
+            .push(", ")
+            .bind(crate::search::spaced(&[&t.name, t.staff_number.as_str()]))
+            .push(")");
+    }
+    q.query()
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| StoreError::unique_or(e, "教师编号"))?;
+    let mut back = Sql::new("SELECT id, region_id, staff_number FROM teachers WHERE staff_number IN (");
+    for (i, (_, t)) in rows.iter().enumerate() {
+        if i > 0 {
+            back.push(", ");
+        }
+        back.bind(t.staff_number.as_str());
+    }
+    back.push(")");
+    let found: Vec<(i64, i64, String)> = back.query_as().fetch_all(&mut *conn).await?;
+    Ok(found
+        .into_iter()
+        .map(|(id, region, number)| ((region, number), id))
+        .collect())
 }
 
 pub(crate) async fn update_teacher_row(
