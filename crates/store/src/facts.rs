@@ -161,9 +161,6 @@ impl Facts {
                 .unwrap_or_else(|| format!("#{id}"))
         };
         let figure = |rule: &'static str| figures.iter().filter(move |f| f.rule == rule);
-        fn rows<'a, T>(m: &'a Rows<T>, id: i64) -> &'a [T] {
-            m.get(&id).map_or(&[], Vec::as_slice)
-        }
         let mut out = vec![];
         for m in wanted {
             let value = match m {
@@ -195,7 +192,7 @@ impl Facts {
                     Some((f.map(|f| f.numerator as f64).unwrap_or(0.0), evidence))
                 }
                 MetricKey::HoursPerExchangedTeacher => {
-                    let rows = rows(&self.exchange_hours, community_id);
+                    let rows = rows_of(&self.exchange_hours, community_id);
                     let teachers: BTreeSet<i64> = rows.iter().map(|r| r.1).collect();
                     let hours: f64 = rows.iter().map(|r| r.2).sum();
                     Some((
@@ -211,7 +208,7 @@ impl Facts {
                     ))
                 }
                 MetricKey::ActivitiesPerTerm { kind } => {
-                    let picked: Vec<_> = rows(&self.activities, community_id)
+                    let picked: Vec<_> = rows_of(&self.activities, community_id)
                         .iter()
                         .filter(|r| kind.as_ref().is_none_or(|k| &r.2 == k))
                         .collect();
@@ -226,7 +223,7 @@ impl Facts {
                 MetricKey::JointResearchWeeks => {
                     let mut weeks = BTreeSet::new();
                     let mut evidence = vec![];
-                    for (id, title, kind, on) in rows(&self.activities, community_id) {
+                    for (id, title, kind, on) in rows_of(&self.activities, community_id) {
                         if matches!(kind.as_str(), "student_activity" | "culture" | "visit") {
                             continue;
                         }
@@ -241,7 +238,7 @@ impl Facts {
                     Some((weeks.len() as f64, evidence))
                 }
                 MetricKey::SyncLessons | MetricKey::SyncLessonSubjects => {
-                    let rows = rows(&self.sync_lessons, community_id);
+                    let rows = rows_of(&self.sync_lessons, community_id);
                     let subjects: BTreeSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
                     let v = if *m == MetricKey::SyncLessons {
                         rows.len() as f64
@@ -256,7 +253,7 @@ impl Facts {
                     ))
                 }
                 MetricKey::CourseHoursShared | MetricKey::StudentsReached => {
-                    let rows = rows(&self.deliveries, community_id);
+                    let rows = rows_of(&self.deliveries, community_id);
                     let mut v: f64 = rows
                         .iter()
                         .map(|r| {
@@ -274,7 +271,7 @@ impl Facts {
                         }
                     }
                     if *m == MetricKey::StudentsReached {
-                        let events = self::rows_of(&self.events, community_id);
+                        let events = rows_of(&self.events, community_id);
                         v += events.iter().map(|e| e.2 as f64).sum::<f64>();
                         evidence
                             .extend(events.iter().map(|e| ev("student_event", e.0, e.1.clone())));
@@ -282,7 +279,7 @@ impl Facts {
                     Some((v, evidence))
                 }
                 MetricKey::MentoringTasksCompleted => {
-                    let rows = rows(&self.tasks, community_id);
+                    let rows = rows_of(&self.tasks, community_id);
                     let done: Vec<_> = rows
                         .iter()
                         .filter(|r| r.3.as_deref().is_some_and(|d| d <= r.2.as_str()))
@@ -295,7 +292,7 @@ impl Facts {
                     ))
                 }
                 MetricKey::MeetingDecisionsDone => {
-                    let rows = rows(&self.decisions, community_id);
+                    let rows = rows_of(&self.decisions, community_id);
                     let done: Vec<_> = rows.iter().filter(|r| r.2 == "done").collect();
                     Some((
                         ratio(done.len(), rows.len()),
@@ -315,7 +312,7 @@ impl Facts {
                 MetricKey::ApprovedProjectScore => {
                     // Approved projects whose period ends in the school year; the score the reviewers
                     // gave on approval. None approved: 0, with no evidence.
-                    let rows = rows(&self.projects, community_id);
+                    let rows = rows_of(&self.projects, community_id);
                     let scores: Vec<f64> = rows.iter().map(|r| r.2.unwrap_or(0.0)).collect();
                     Some((
                         if scores.is_empty() {

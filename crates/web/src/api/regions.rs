@@ -159,7 +159,7 @@ pub(crate) async fn coverage_of(st: &AppState, region_id: i64) -> Result<RegionC
     let region = st.store.get_region(region_id).await?;
     // One read of the subtree's schools, split by child region.
     let at = st.store.coverage_schools_at(region_id).await?;
-    let schools: Vec<_> = at.iter().map(|(_, s)| s.clone()).collect();
+    let schools: Vec<_> = at.iter().map(|(_, s)| *s).collect();
     let targets = st.store.coverage_targets(region_id).await?;
     let cov = gongjin_domain::coverage::coverage(&schools, &targets, gongjin_store::today());
     let mut children = vec![];
@@ -167,7 +167,7 @@ pub(crate) async fn coverage_of(st: &AppState, region_id: i64) -> Result<RegionC
         let s: Vec<_> = at
             .iter()
             .filter(|(p, _)| p.starts_with(child.path.as_str()))
-            .map(|(_, s)| s.clone())
+            .map(|(_, s)| *s)
             .collect();
         let cc = gongjin_domain::coverage::coverage(&s, &[], gongjin_store::today());
         children.push(ChildCoverage {
