@@ -3,10 +3,12 @@
 //! with the records it counted as evidence, reviewers' manual scores, and the engine's score card.
 
 use crate::audit::{self, Change};
+use crate::facts::{Communities, Facts};
 use crate::scope::Visible;
 use crate::{Actor, Result, Store, StoreError};
-use crate::facts::{Communities, Facts};
-use gongjin_evaluation::{CommunityInput, ManualScore, MetricKey, MetricValue, ScoreCard, Standard};
+use gongjin_evaluation::{
+    CommunityInput, ManualScore, MetricKey, MetricValue, ScoreCard, Standard,
+};
 
 /// Every community of the facts, assessed bundled, by community id.
 pub fn region_bundled_of(facts: &Facts) -> Result<Vec<gongjin_evaluation::BundledResult>> {

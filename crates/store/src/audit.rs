@@ -43,7 +43,11 @@ pub async fn record(conn: &mut AnyConnection, actor: &Actor, c: Change<'_>) -> R
 }
 
 /// Appends many entries in as few statements as possible (500 a statement): for imports.
-pub async fn record_many(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change<'_>>) -> Result<()> {
+pub async fn record_many(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    changes: Vec<Change<'_>>,
+) -> Result<()> {
     let at = crate::now();
     let mut it = changes.into_iter().peekable();
     while it.peek().is_some() {

@@ -103,15 +103,22 @@ impl Store {
     /// in two statements however many there are: for pickers, permission checks and planners,
     /// which must never see a page of them only.
     pub async fn communities_in(&self, visible: &Visible) -> Result<Vec<CommunityEntry>> {
-        let mut q = Sql::new(&SELECT.replacen(" FROM communities c", ", r.path AS region_path FROM communities c", 1));
+        let mut q = Sql::new(&SELECT.replacen(
+            " FROM communities c",
+            ", r.path AS region_path FROM communities c",
+            1,
+        ));
         visible.communities(&mut q);
         q.push(" ORDER BY c.founded_on, c.id");
         let rows: Vec<CommunityWithPath> = q.query_as().fetch_all(&self.pool).await?;
         let mut m = Sql::new(MEMBERS);
         m.push(" AND m.left_on IS NULL AND m.community_id IN (SELECT c.id FROM communities c JOIN regions r ON r.id = c.region_id WHERE 1 = 1");
         visible.communities(&mut m);
-        m.push(") ORDER BY m.community_id, CASE m.role WHEN 'core' THEN 0 ELSE 1 END, m.batch, s.code");
-        let mut members: std::collections::HashMap<i64, Vec<Membership>> = std::collections::HashMap::new();
+        m.push(
+            ") ORDER BY m.community_id, CASE m.role WHEN 'core' THEN 0 ELSE 1 END, m.batch, s.code",
+        );
+        let mut members: std::collections::HashMap<i64, Vec<Membership>> =
+            std::collections::HashMap::new();
         for x in m.query_as::<Membership>().fetch_all(&self.pool).await? {
             members.entry(x.community_id).or_default().push(x);
         }

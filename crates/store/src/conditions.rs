@@ -445,7 +445,9 @@ impl Store {
     /// region ([`Store::balance_rules`]).
     pub async fn balance(&self, region_id: i64, year: i32) -> Result<BalanceView> {
         let key = format!("balance:{region_id}:{year}");
-        let view = self.cached(&key, self.balance_fresh(region_id, year)).await?;
+        let view = self
+            .cached(&key, self.balance_fresh(region_id, year))
+            .await?;
         Ok(view.as_ref().clone())
     }
 

@@ -534,7 +534,9 @@ impl Store {
             // A region's inputs are read by several figures of one page; kept until the next write.
             Visible::RegionPrefix(path) => {
                 let key = format!("quota_inputs:{path}:{year}");
-                let v = self.cached(&key, self.quota_inputs_fresh(scope, year)).await?;
+                let v = self
+                    .cached(&key, self.quota_inputs_fresh(scope, year))
+                    .await?;
                 Ok(v.as_ref().clone())
             }
             _ => self.quota_inputs_fresh(scope, year).await,

@@ -129,7 +129,11 @@ impl Facts {
 
     /// Each member school's value added and balance improvement, where known.
     pub fn member_progress(&self, community_id: i64) -> Vec<gongjin_evaluation::MemberProgress> {
-        let Some(c) = self.communities.iter().find(|c| c.community.id == community_id) else {
+        let Some(c) = self
+            .communities
+            .iter()
+            .find(|c| c.community.id == community_id)
+        else {
             return vec![];
         };
         let of = |m: Option<&MemberFigure>, id: i64| {
@@ -361,7 +365,13 @@ enum Param {
 impl Store {
     /// Runs `sql` with `$1`/`$2` the school year's first and last day and `{IN}` restricting a
     /// community id column to the communities covered (`$3`).
-    async fn scoped<T>(&self, scope: &Communities, sql: &str, from: &str, to: &str) -> Result<Vec<T>>
+    async fn scoped<T>(
+        &self,
+        scope: &Communities,
+        sql: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<T>>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
@@ -384,8 +394,11 @@ impl Store {
     /// write ([`Store::cached`]).
     pub async fn region_facts(&self, path: &str, year: i32) -> Result<std::sync::Arc<Facts>> {
         let scope = Communities::InRegion(path.to_owned());
-        self.cached(&format!("facts:{path}:{year}"), self.assessment_facts(&scope, year))
-            .await
+        self.cached(
+            &format!("facts:{path}:{year}"),
+            self.assessment_facts(&scope, year),
+        )
+        .await
     }
 
     /// Reads everything the assessment of `scope` counts in school year `year` (see the module
@@ -858,12 +871,7 @@ impl Store {
             })
             .collect();
         let by_school = |records: &[ConditionRecord]| -> HashMap<i64, Vec<ConditionRecord>> {
-            group(
-                records
-                    .iter()
-                    .map(|r| (r.school_id, r.clone()))
-                    .collect(),
-            )
+            group(records.iter().map(|r| (r.school_id, r.clone())).collect())
         };
         let (now_by, before_by) = (by_school(&now), by_school(&before));
         let mut out = HashMap::new();
@@ -877,20 +885,23 @@ impl Store {
                 .cloned()
                 .unwrap_or_else(BalanceRuleSettings::national)
                 .engine();
-            let attainment = |by: &HashMap<i64, Vec<ConditionRecord>>, school: i64| -> Option<f64> {
-                let parts: Vec<f64> = by
-                    .get(&school)?
-                    .iter()
-                    .filter(|r| r.region_path.starts_with(path))
-                    .map(|r| gongjin_balance::evaluate_part(&crate::conditions::part_of(r), &engine))
-                    .filter(|p| p.included && !p.indicators.is_empty())
-                    .map(|p| {
-                        p.indicators.iter().map(|x| x.share.min(1.0)).sum::<f64>()
-                            / p.indicators.len() as f64
-                    })
-                    .collect();
-                (!parts.is_empty()).then(|| parts.iter().sum::<f64>() / parts.len() as f64)
-            };
+            let attainment =
+                |by: &HashMap<i64, Vec<ConditionRecord>>, school: i64| -> Option<f64> {
+                    let parts: Vec<f64> = by
+                        .get(&school)?
+                        .iter()
+                        .filter(|r| r.region_path.starts_with(path))
+                        .map(|r| {
+                            gongjin_balance::evaluate_part(&crate::conditions::part_of(r), &engine)
+                        })
+                        .filter(|p| p.included && !p.indicators.is_empty())
+                        .map(|p| {
+                            p.indicators.iter().map(|x| x.share.min(1.0)).sum::<f64>()
+                                / p.indicators.len() as f64
+                        })
+                        .collect();
+                    (!parts.is_empty()).then(|| parts.iter().sum::<f64>() / parts.len() as f64)
+                };
             let mut changes = vec![];
             let mut evidence = vec![];
             let mut members: Vec<_> = c.members.iter().filter(|m| m.role != "core").collect();

@@ -325,8 +325,10 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // New teachers 1,000 a statement, each audited (500 entries a statement).
         for chunk in creates.chunks(1000) {
-            let rows: Vec<(i64, &gongjin_domain::inputs::NewTeacher)> =
-                chunk.iter().map(|(t, region_id, _, _)| (*region_id, t)).collect();
+            let rows: Vec<(i64, &gongjin_domain::inputs::NewTeacher)> = chunk
+                .iter()
+                .map(|(t, region_id, _, _)| (*region_id, t))
+                .collect();
             let ids = crate::teachers::insert_teachers(&mut tx, &rows).await?;
             let changes = chunk
                 .iter()

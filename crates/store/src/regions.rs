@@ -388,7 +388,10 @@ impl Store {
 
     /// [`Store::coverage_schools`] with each school's region path, in one statement (the
     /// per-county breakdown of a city or province filters it by path).
-    pub async fn coverage_schools_at(&self, region_id: i64) -> Result<Vec<(String, CoverageSchool)>> {
+    pub async fn coverage_schools_at(
+        &self,
+        region_id: i64,
+    ) -> Result<Vec<(String, CoverageSchool)>> {
         let path = self.get_region(region_id).await?.path;
         let rows = sqlx::query(
             "SELECT r.path, s.ownership, s.stage, CASE WHEN m.school_id IS NULL THEN 0 ELSE 1 END AS inside \

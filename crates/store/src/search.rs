@@ -109,7 +109,10 @@ mod tests {
     #[test]
     fn spaced_keeps_letters_digits_and_characters() {
         assert_eq!(spaced(&["王伟", "ZD00001"]), "王 伟 z d 0 0 0 0 1");
-        assert_eq!(spaced(&["曾都区 实验-小学（东）"]), "曾 都 区 实 验 小 学 东");
+        assert_eq!(
+            spaced(&["曾都区 实验-小学（东）"]),
+            "曾 都 区 实 验 小 学 东"
+        );
         assert_eq!(spaced(&["  -  "]), "");
     }
 }

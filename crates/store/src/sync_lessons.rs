@@ -413,7 +413,11 @@ impl Store {
         }
         let mut held: std::collections::HashMap<i64, Vec<(String, String)>> =
             std::collections::HashMap::new();
-        for (cid, on, subject) in l.query_as::<(i64, String, String)>().fetch_all(&self.pool).await? {
+        for (cid, on, subject) in l
+            .query_as::<(i64, String, String)>()
+            .fetch_all(&self.pool)
+            .await?
+        {
             held.entry(cid).or_default().push((on, subject));
         }
         let targets: Vec<(String, i64, i64)> = sqlx::query_as(

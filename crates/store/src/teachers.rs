@@ -137,7 +137,9 @@ impl Store {
         staff_number: &str,
     ) -> Result<Vec<Teacher>> {
         let mut q = Sql::new(COLUMNS);
-        q.push(FROM).push(" AND t.staff_number = ").bind(staff_number);
+        q.push(FROM)
+            .push(" AND t.staff_number = ")
+            .bind(staff_number);
         visible.teachers(&mut q);
         q.push(" ORDER BY t.id");
         Ok(q.query_as::<Teacher>().fetch_all(&self.pool).await?)
@@ -344,7 +346,8 @@ pub(crate) async fn insert_teachers(
         .execute(&mut *conn)
         .await
         .map_err(|e| StoreError::unique_or(e, "教师编号"))?;
-    let mut back = Sql::new("SELECT id, region_id, staff_number FROM teachers WHERE staff_number IN (");
+    let mut back =
+        Sql::new("SELECT id, region_id, staff_number FROM teachers WHERE staff_number IN (");
     for (i, (_, t)) in rows.iter().enumerate() {
         if i > 0 {
             back.push(", ");

@@ -55,7 +55,11 @@ async fn cached_figures_follow_every_write() {
         let again = cached(&store, region).await;
         let used = gongjin_store::stats::statements() - before;
         assert_eq!(again, first, "{}", db.label);
-        assert!(used <= 3, "{}: a cached read ran {used} statements", db.label);
+        assert!(
+            used <= 3,
+            "{}: a cached read ran {used} statements",
+            db.label
+        );
 
         // A write through this store: a reviewer scores a manual indicator.
         let community: i64 = sqlx::query_scalar("SELECT MIN(id) FROM communities")
@@ -100,7 +104,11 @@ async fn cached_figures_follow_every_write() {
             .unwrap();
         other.close().await;
         let third = cached(&store, region).await;
-        assert_ne!(third, second, "{}: the other process's write shows", db.label);
+        assert_ne!(
+            third, second,
+            "{}: the other process's write shows",
+            db.label
+        );
         assert_eq!(third, fresh(&store, &path).await, "{}", db.label);
 
         // The balance report and the quota inputs are kept the same way.

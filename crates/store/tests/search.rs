@@ -28,7 +28,11 @@ async fn teacher_ids(store: &Store, q: &str) -> BTreeSet<i64> {
         )
         .await
         .unwrap();
-    assert!(page.total <= 200, "query {q} matches {} (narrow it)", page.total);
+    assert!(
+        page.total <= 200,
+        "query {q} matches {} (narrow it)",
+        page.total
+    );
     assert_eq!(page.total as usize, page.items.len());
     page.items.iter().map(|t| t.id).collect()
 }
@@ -92,7 +96,10 @@ async fn search_matches_a_substring_scan() {
             assert_eq!(got, want, "{label}: teachers matching {q}");
             nonempty += usize::from(!got.is_empty());
         }
-        assert!(nonempty >= 40, "{label}: {nonempty} queries found something");
+        assert!(
+            nonempty >= 40,
+            "{label}: {nonempty} queries found something"
+        );
 
         // Schools by part of the name or of the 10-digit code.
         for s in schools.iter().step_by(7) {
@@ -104,7 +111,11 @@ async fn search_matches_a_substring_scan() {
                     .filter(|x| x.name.contains(&q) || x.code.contains(&q))
                     .map(|x| x.id)
                     .collect();
-                assert_eq!(school_ids(&store, &q).await, want, "{label}: schools matching {q}");
+                assert_eq!(
+                    school_ids(&store, &q).await,
+                    want,
+                    "{label}: schools matching {q}"
+                );
             }
         }
 
@@ -131,7 +142,10 @@ async fn search_matches_a_substring_scan() {
             .update_teacher(&actor, t.id, &fields.validate().unwrap())
             .await
             .unwrap();
-        assert!(teacher_ids(&store, "欧阳娜").await.contains(&t.id), "{label}");
+        assert!(
+            teacher_ids(&store, "欧阳娜").await.contains(&t.id),
+            "{label}"
+        );
         if !scan(&t.name).is_empty() {
             assert!(
                 !teacher_ids(&store, &t.name).await.contains(&t.id),

@@ -211,7 +211,10 @@ async fn city_scale_figures_are_complete_and_set_based() {
         // The meeting form offers every community the administrator may write for.
         let form = big.get("/meetings/new").await.text();
         let offered = form.matches("规模测试共同体").count();
-        assert_eq!(offered, added, "{backend}: every added community is offered");
+        assert_eq!(
+            offered, added,
+            "{backend}: every added community is offered"
+        );
 
         // A community's own bundled assessment is its entry in the region's set-based ranking.
         let region_wide = store.region_bundled(city_id, YEAR).await.unwrap();
@@ -230,14 +233,20 @@ async fn city_scale_figures_are_complete_and_set_based() {
             .values()
             .filter(|b| b["card"]["total"].as_f64().unwrap_or(0.0) > 0.0)
             .count();
-        assert!(demo_scored >= 6, "{backend}: {demo_scored} communities score");
+        assert!(
+            demo_scored >= 6,
+            "{backend}: {demo_scored} communities score"
+        );
 
         // The grouping planner keeps every existing community and proposes none of their schools.
         let region = store.get_region(city_id).await.unwrap();
-        let run =
-            gongjin_store::planning::communities(&store, region, &gongjin_grouping::Rules::default())
-                .await
-                .unwrap();
+        let run = gongjin_store::planning::communities(
+            &store,
+            region,
+            &gongjin_grouping::Rules::default(),
+        )
+        .await
+        .unwrap();
         let inside: HashSet<i64> =
             sqlx::query_scalar::<_, i64>("SELECT school_id FROM memberships WHERE left_on IS NULL")
                 .fetch_all(store.pool())
@@ -246,7 +255,11 @@ async fn city_scale_figures_are_complete_and_set_based() {
                 .into_iter()
                 .collect();
         for c in run.proposal.communities.iter().filter(|c| !c.existing) {
-            assert!(!inside.contains(&c.core), "{backend}: core {} is taken", c.core);
+            assert!(
+                !inside.contains(&c.core),
+                "{backend}: core {} is taken",
+                c.core
+            );
             for m in &c.members {
                 assert!(
                     !inside.contains(&m.school),
@@ -255,14 +268,21 @@ async fn city_scale_figures_are_complete_and_set_based() {
                 );
             }
         }
-        let kept = run.proposal.communities.iter().filter(|c| c.existing).count();
+        let kept = run
+            .proposal
+            .communities
+            .iter()
+            .filter(|c| c.existing)
+            .count();
         assert!(kept >= n - 5, "{backend}: kept {kept} of {n}");
 
         // Statement counts do not grow with the data.
         let big_counts = statement_counts(&big, &store, city_id).await;
         let mut report = String::new();
         for ((uri, a, sa), (_, b, sb)) in small_counts.iter().zip(&big_counts) {
-            report.push_str(&format!("{backend} {uri}: district {a} ({sa}), city {b} ({sb})\n"));
+            report.push_str(&format!(
+                "{backend} {uri}: district {a} ({sa}), city {b} ({sb})\n"
+            ));
         }
         eprintln!("{report}");
         let grown: Vec<String> = small_counts
@@ -274,7 +294,11 @@ async fn city_scale_figures_are_complete_and_set_based() {
             .filter(|((_, a, sa), (_, b, sb))| *sa != 200 || *sb != 200 || *a == 0 || *b > a + 3)
             .map(|((uri, a, sa), (_, b, sb))| format!("{uri}: {a} ({sa}) → {b} ({sb})"))
             .collect();
-        assert!(grown.is_empty(), "{backend}: statements grow with the data, or a read failed:\n{}", grown.join("\n"));
+        assert!(
+            grown.is_empty(),
+            "{backend}: statements grow with the data, or a read failed:\n{}",
+            grown.join("\n")
+        );
         district.db.finish().await;
         city.db.finish().await;
     }

@@ -124,7 +124,9 @@ pub(crate) async fn index_with(
     let mut last = None;
     for y in year.saturating_sub(2)..=year {
         let i = if y == year {
-            st.store.development_index_of(region_id, y, this_year).await?
+            st.store
+                .development_index_of(region_id, y, this_year)
+                .await?
         } else {
             st.store.development_index(region_id, y).await?
         };

@@ -176,10 +176,7 @@ pub(crate) async fn build_region_dashboard(
 
     // Every community of the region, assessed bundled (the ranking page's figures), from one read
     // of the facts, which also give each community's quota figures.
-    let facts = st
-        .store
-        .region_facts(&place.region_path, year)
-        .await?;
+    let facts = st.store.region_facts(&place.region_path, year).await?;
     let bundled = gongjin_store::assessment::region_bundled_of(&facts)?;
     let assessment: Vec<CommunityScores> = bundled
         .iter()
