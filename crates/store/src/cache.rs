@@ -8,6 +8,7 @@
 //! for one computation instead of each running it.
 
 use crate::{Result, Store};
+
 use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
@@ -44,10 +45,11 @@ impl Store {
 
     /// The figure under `key` as `compute` gives it for the current data version: from the cache
     /// when nothing was written since it was computed, else computed now and kept.
-    pub async fn cached<T, F>(&self, key: &str, compute: F) -> Result<Arc<T>>
+    pub async fn cached<T, E, F>(&self, key: &str, compute: F) -> std::result::Result<Arc<T>, E>
     where
         T: Send + Sync + 'static,
-        F: Future<Output = Result<T>>,
+        E: From<crate::StoreError>,
+        F: Future<Output = std::result::Result<T, E>>,
     {
         let slot = self.cache.slot(key);
         let mut guard = slot.lock().await;

@@ -14,6 +14,9 @@ const FROM: &str = " FROM teachers t JOIN schools s ON s.id = t.school_id JOIN r
 const COLUMNS: &str = "SELECT t.id, t.staff_number, t.region_id, t.name, t.gender, t.birth_year, t.school_id, s.name AS school_name, s.code AS school_code, \
     t.subjects, t.title, t.backbone_level, t.years_at_school, t.phone, t.status, t.degree_above_standard";
 
+/// Teacher lists count matches up to this many; `total` is `TOTAL_CAP + 1` when more match.
+pub const TOTAL_CAP: i64 = 10_000;
+
 /// Teacher-specific filters on top of [`ListQuery`].
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -73,10 +76,13 @@ impl Store {
         f: &ListQuery,
         tf: &TeacherFilter,
     ) -> Result<Page<Teacher>> {
-        let mut count = Sql::new("SELECT COUNT(*)");
+        // Counted up to TOTAL_CAP + 1: past that the list says "10,000+" (an exact count of a
+        // province's 400,000 teachers would cost more than the page itself).
+        let mut count = Sql::new("SELECT COUNT(*) FROM (SELECT 1");
         count.push(FROM);
         visible.teachers(&mut count);
         filters(&mut count, self.backend(), f, tf);
+        count.push(&format!(" LIMIT {}) capped", TOTAL_CAP + 1));
         let total: i64 = count.query_scalar().fetch_one(&self.pool).await?;
         let mut q = Sql::new(COLUMNS);
         q.push(FROM);
@@ -88,6 +94,20 @@ impl Store {
             .bind(f.offset());
         let items = q.query_as::<Teacher>().fetch_all(&self.pool).await?;
         Ok(Page { items, total })
+    }
+
+    /// The exact number of teachers visible (the home page's figure), kept until the next write.
+    pub async fn count_teachers(&self, visible: &Visible) -> Result<i64> {
+        let key = format!("teachers_count:{visible:?}");
+        let n = self
+            .cached(&key, async {
+                let mut q = Sql::new("SELECT COUNT(*)");
+                q.push(FROM);
+                visible.teachers(&mut q);
+                Ok::<i64, StoreError>(q.query_scalar().fetch_one(&self.pool).await?)
+            })
+            .await?;
+        Ok(*n)
     }
 
     /// Every teacher visible, unpaged (exports).

@@ -216,6 +216,15 @@ async fn city_scale_figures_are_complete_and_set_based() {
             "{backend}: every added community is offered"
         );
 
+        // Teacher lists count up to 10,000 ("10,000+" past it); the home page keeps the exact figure.
+        let list = big.get("/api/v1/teachers").await.json();
+        assert_eq!(list["total"], 10_001, "{backend}");
+        assert_eq!(list["total_exact"], false, "{backend}");
+        assert!(big.get("/teachers").await.text().contains("10,000+"), "{backend}");
+        let small_list = small.get("/api/v1/teachers").await.json();
+        assert_eq!(small_list["total_exact"], true, "{backend}");
+        assert!(small_list["total"].as_i64().unwrap() > 2000, "{backend}");
+
         // A community's own bundled assessment is its entry in the region's set-based ranking.
         let region_wide = store.region_bundled(city_id, YEAR).await.unwrap();
         assert_eq!(region_wide.len(), n, "{backend}");

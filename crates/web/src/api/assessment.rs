@@ -56,7 +56,7 @@ pub async fn assessment(
     Ok(Json(card(&st, &c, id, year_of(q.year)).await?))
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct Ranking {
     pub year: i32,
     /// Ranked by the bundled score.
@@ -75,15 +75,21 @@ pub(crate) async fn ranking_of(
 ) -> Result<Ranking, AppError> {
     let place = st.store.place_of_region(region_id).await?;
     c.require(Action::Read, Resource::RegionSettings, &place)?;
-    let bundled = st.store.region_bundled(region_id, year).await?;
-    Ok(Ranking {
-        year,
-        entries: gongjin_evaluation::rank_bundled(&bundled),
-        bundled,
-    })
+    let ranking = st
+        .store
+        .cached(&format!("ranking:{region_id}:{year}"), async {
+            let bundled = st.store.region_bundled(region_id, year).await?;
+            Ok::<_, AppError>(Ranking {
+                year,
+                entries: gongjin_evaluation::rank_bundled(&bundled),
+                bundled,
+            })
+        })
+        .await?;
+    Ok((*ranking).clone())
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct IndexReport {
     #[schema(value_type = Object)]
     pub index: gongjin_evaluation::DevelopmentIndex,
@@ -103,8 +109,16 @@ pub(crate) async fn index_of(
         Resource::RegionSettings,
         &st.store.place_of_region(region_id).await?,
     )?;
-    let this = st.store.region_bundled(region_id, year).await?;
-    index_with(st, c, region_id, year, &this).await
+    // Kept until the next write or tomorrow (coverage is measured on the day).
+    let key = format!("index:{region_id}:{year}:{}", gongjin_store::today());
+    let report = st
+        .store
+        .cached(&key, async {
+            let this = st.store.region_bundled(region_id, year).await?;
+            index_with(st, c, region_id, year, &this).await
+        })
+        .await?;
+    Ok((*report).clone())
 }
 
 /// The development index and trend, with this year's bundled results already computed.

@@ -100,7 +100,7 @@ pub struct IndexPoint {
 }
 
 /// A region's dashboard for one school year.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct RegionDashboard {
     pub region_id: i64,
     pub region_name: String,
@@ -167,6 +167,33 @@ pub(crate) async fn build_region_dashboard(
     c.require(Action::Read, Resource::RegionSettings, &place)?;
     let years = st.store.dashboard_years(region_id).await?;
     let year = year.unwrap_or_else(|| default_year(&years));
+    // The same figures for every caller who may read them, until the next write (or tomorrow: the
+    // months shown and the coverage targets follow the date). Whether the caller sees balance
+    // figures is part of the key.
+    let may_balance = c.may(Action::Read, Resource::Balance, &place);
+    let key = format!(
+        "dashboard:{region_id}:{year}:{}:{may_balance}",
+        gongjin_store::today()
+    );
+    let d = st
+        .store
+        .cached(
+            &key,
+            compute_region_dashboard(st, c, region_id, &place, years, year, may_balance),
+        )
+        .await?;
+    Ok((*d).clone())
+}
+
+async fn compute_region_dashboard(
+    st: &AppState,
+    c: &Caller,
+    region_id: i64,
+    place: &gongjin_domain::authz::Place,
+    years: Vec<i32>,
+    year: i32,
+    may_balance: bool,
+) -> Result<RegionDashboard, AppError> {
     let (from, to) = gongjin_domain::school_year_bounds(year);
     let (from, to) = (from.to_string(), to.to_string());
     let within = Within::Region(&place.region_path);
@@ -241,7 +268,7 @@ pub(crate) async fn build_region_dashboard(
         communities: quota_communities,
     };
 
-    let balance = if c.may(Action::Read, Resource::Balance, &place)
+    let balance = if may_balance
         && st.store.condition_years(region_id).await?.contains(&year)
     {
         let v = st.store.balance(region_id, year).await?;

@@ -136,7 +136,7 @@ pub struct CoverageQuery {
     pub region_id: i64,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct RegionCoverage {
     pub region_id: i64,
     pub region_name: String,
@@ -146,7 +146,7 @@ pub struct RegionCoverage {
     pub children: Vec<ChildCoverage>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct ChildCoverage {
     pub region_id: i64,
     pub region_name: String,

@@ -50,22 +50,26 @@ async fn require_any_school(
     schools: &[i64],
 ) -> Result<(), AppError> {
     let base = st.store.place_of_community(community_id).await?;
-    let places: Vec<Place> = schools
-        .iter()
-        .map(|s| Place {
-            school_id: Some(*s),
-            ..base.clone()
-        })
-        .collect();
-    if places
-        .iter()
-        .any(|p| c.may(action, Resource::StudentWork, p))
-        || c.may(action, Resource::StudentWork, &base)
-    {
+    if may_any_school(c, action, &base, schools) {
         Ok(())
     } else {
         Err(AppError::forbidden())
     }
+}
+
+/// The decision of [`require_any_school`] given the community's place (lists decide it per row
+/// from one read of the communities).
+pub(crate) fn may_any_school(c: &Caller, action: Action, base: &Place, schools: &[i64]) -> bool {
+    schools.iter().any(|s| {
+        c.may(
+            action,
+            Resource::StudentWork,
+            &Place {
+                school_id: Some(*s),
+                ..base.clone()
+            },
+        )
+    }) || c.may(action, Resource::StudentWork, base)
 }
 
 async fn community_exists(st: &AppState, id: i64) -> Result<(), AppError> {

@@ -17,7 +17,10 @@ use utoipa::ToSchema;
 pub struct TeacherPage {
     /// Phones are masked in lists (`138****5678`).
     pub items: Vec<Teacher>,
+    /// Matching teachers, counted up to 10,000: when more match, `total` is 10,001 and
+    /// `total_exact` false.
     pub total: i64,
+    pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -32,6 +35,7 @@ pub async fn list(
     let p = st.store.list_teachers(&c.visible(), &q, &tf).await?;
     Ok(Json(TeacherPage {
         items: p.items.into_iter().map(Teacher::mask_phone).collect(),
+        total_exact: p.total <= gongjin_store::teachers::TOTAL_CAP,
         total: p.total,
         page: q.page(),
         per_page: q.limit(),

@@ -205,6 +205,8 @@ pub struct Pager {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
+    /// The total as shown: "10,000+" past the counting cap of large lists.
+    pub total_label: String,
     pub prev: Option<String>,
     pub next: Option<String>,
 }
@@ -235,6 +237,11 @@ impl Pager {
             page,
             pages,
             total,
+            total_label: if total > gongjin_store::teachers::TOTAL_CAP {
+                "10,000+".to_owned()
+            } else {
+                total.to_string()
+            },
             prev: (page > 1).then(|| link(page - 1)),
             next: (page < pages).then(|| link(page + 1)),
         }

@@ -189,12 +189,7 @@ pub async fn dashboard(
         .await
         .or_page(&c)?
         .total;
-    let teachers = st
-        .store
-        .list_teachers(&visible, &all, &Default::default())
-        .await
-        .or_page(&c)?
-        .total;
+    let teachers = st.store.count_teachers(&visible).await.or_page(&c)?;
     let communities = st
         .store
         .list_communities(&visible, &all)
