@@ -26,19 +26,19 @@ base="http://127.0.0.1:$PORT"
 
 # Sidebar pages and API reads; {R} is the caller's region id, {C} a community of it.
 READS=(
-  "/" "/schools" "/teachers" "/teachers?q=王伟" "/communities" "/exchanges" "/quotas" "/mentorships"
+  "/" "/schools" "/teachers" "/teachers?q=%E7%8E%8B%E4%BC%9F" "/communities" "/exchanges" "/quotas" "/mentorships"
   "/meetings" "/activities" "/sync-lessons" "/support" "/courses" "/resources" "/pairings"
   "/student-events" "/help-groups" "/hardship-fund" "/unified-tests" "/projects" "/assessment"
   "/assessment/ranking" "/balance" "/plan/communities" "/import" "/users" "/audit" "/map"
   "/api/v1/regions/{R}/dashboard" "/api/v1/assessments/ranking?region_id={R}"
   "/api/v1/development-index?region_id={R}" "/api/v1/quotas?region_id={R}"
   "/api/v1/coverage?region_id={R}" "/api/v1/balance?region_id={R}" "/api/v1/schools"
-  "/api/v1/teachers" "/api/v1/teachers?q=王伟" "/api/v1/communities" "/api/v1/exchanges"
+  "/api/v1/teachers" "/api/v1/teachers?q=%E7%8E%8B%E4%BC%9F" "/api/v1/communities" "/api/v1/exchanges"
   "/api/v1/activities" "/api/v1/sync-lessons" "/api/v1/audit"
 )
 # The ten most used (the home page, lists and searches).
 HOT=(
-  "/" "/api/v1/regions/{R}/dashboard" "/teachers" "/teachers?q=王伟" "/api/v1/teachers?q=王伟"
+  "/" "/api/v1/regions/{R}/dashboard" "/teachers" "/teachers?q=%E7%8E%8B%E4%BC%9F" "/api/v1/teachers?q=%E7%8E%8B%E4%BC%9F"
   "/schools" "/exchanges" "/activities" "/communities" "/api/v1/quotas?region_id={R}"
 )
 
@@ -98,11 +98,11 @@ run_backend() { # name, database flags…
   echo "Under load: wrk -t2 -c32 -d$DURATION, province administrator (warm figures)."
   printf '| request | req/s | p50 ms | p99 ms | share of /healthz |\n|---|---|---|---|---|\n'
   local ceiling
-  ceiling=$(wrk -t2 -c32 -d"$DURATION" --latency "$base/healthz" | awk '/Requests\/sec/ { print $2 }')
+  ceiling=$(wrk -t2 -c32 -d"$DURATION" --timeout 10s --latency "$base/healthz" | awk '/Requests\/sec/ { print $2 }')
   printf '| `/healthz` | %s | | | 100%% |\n' "$ceiling"
   for r in "${HOT[@]}"; do
     local uri=${r//\{R\}/$R_P}
-    local out; out=$(wrk -t2 -c32 -d"$DURATION" --latency -H "Cookie: $admin" "$base$uri")
+    local out; out=$(wrk -t2 -c32 -d"$DURATION" --timeout 10s --latency -H "Cookie: $admin" "$base$uri")
     local rps p50 p99
     rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
     p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
