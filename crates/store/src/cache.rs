@@ -51,9 +51,11 @@ impl Store {
         E: From<crate::StoreError>,
         F: Future<Output = std::result::Result<T, E>>,
     {
+        // The version is read before taking the slot, so a hit holds the slot only to clone an
+        // `Arc`. A write landing after this read is caught by the next read's version.
+        let version = self.data_version().await?;
         let slot = self.cache.slot(key);
         let mut guard = slot.lock().await;
-        let version = self.data_version().await?;
         if let Some((v, value)) = guard.as_ref()
             && *v == version
             && let Ok(hit) = value.clone().downcast::<T>()

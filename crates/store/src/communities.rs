@@ -103,6 +103,13 @@ impl Store {
     /// in two statements however many there are: for pickers, permission checks and planners,
     /// which must never see a page of them only.
     pub async fn communities_in(&self, visible: &Visible) -> Result<Vec<CommunityEntry>> {
+        // Kept until the next write: every form of a province's administrator reads it.
+        let key = format!("communities_in:{visible:?}");
+        let v = self.cached(&key, self.communities_in_fresh(visible)).await?;
+        Ok(v.as_ref().clone())
+    }
+
+    async fn communities_in_fresh(&self, visible: &Visible) -> Result<Vec<CommunityEntry>> {
         let mut q = Sql::new(&SELECT.replacen(
             " FROM communities c",
             ", r.path AS region_path FROM communities c",

@@ -270,6 +270,16 @@ impl Store {
     /// School years (by first calendar year) in which the region has activities, exchanges,
     /// unified tests or school conditions, latest first.
     pub async fn dashboard_years(&self, region_id: i64) -> Result<Vec<i32>> {
+        let years = self
+            .cached(
+                &format!("dashboard_years:{region_id}"),
+                self.dashboard_years_fresh(region_id),
+            )
+            .await?;
+        Ok(years.as_ref().clone())
+    }
+
+    async fn dashboard_years_fresh(&self, region_id: i64) -> Result<Vec<i32>> {
         let path = format!("{}%", self.place_of_region(region_id).await?.region_path);
         // The school year of an ISO date: its calendar year, less one before September.
         let sy = |d: &str| {

@@ -85,6 +85,12 @@ impl Store {
     /// Every school the caller sees, lightly (name, code, where it sits), in one statement: for
     /// pickers and permission checks over many schools.
     pub async fn school_index(&self, visible: &Visible) -> Result<Vec<SchoolEntry>> {
+        let key = format!("school_index:{visible:?}");
+        let v = self.cached(&key, self.school_index_fresh(visible)).await?;
+        Ok(v.as_ref().clone())
+    }
+
+    async fn school_index_fresh(&self, visible: &Visible) -> Result<Vec<SchoolEntry>> {
         let mut q = Sql::new(
             "SELECT s.id, s.name, s.code, r.path AS region_path, m.community_id, m.role AS membership_role \
              FROM schools s JOIN regions r ON r.id = s.region_id \

@@ -117,7 +117,7 @@ pub async fn list(
         .list_teachers(&c.visible(), &q, &tf)
         .await
         .or_page(&c)?;
-    let schools = st.store.all_schools(&c.visible()).await.or_page(&c)?;
+    let schools = st.store.school_index(&c.visible()).await.or_page(&c)?;
     let school_id = q.school_id.map(|s| s.to_string()).unwrap_or_default();
     let backbone = tf.backbone_level.clone().unwrap_or_default();
     let filters = [
@@ -240,15 +240,24 @@ fn form_of(t: &Teacher) -> HashMap<String, String> {
 
 /// Schools the caller may place a teacher in: every school of a bureau's region, a coordinator's own.
 async fn school_opts(st: &AppState, c: &Caller, current: &str) -> Result<Vec<Opt>, AppError> {
-    let schools = match (c.principal.role, c.principal.school_id) {
-        (Role::BureauAdmin, _) => st.store.all_schools(&c.visible()).await?,
-        (Role::SchoolCoordinator, Some(id)) => vec![st.store.get_school(id).await?],
+    let schools: Vec<(i64, String, String)> = match (c.principal.role, c.principal.school_id) {
+        (Role::BureauAdmin, _) => st
+            .store
+            .school_index(&c.visible())
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name, s.code))
+            .collect(),
+        (Role::SchoolCoordinator, Some(id)) => {
+            let s = st.store.get_school(id).await?;
+            vec![(s.id, s.name, s.code)]
+        }
         _ => vec![],
     };
     Ok(opts(
         schools
             .into_iter()
-            .map(|s| (s.id.to_string(), format!("{}（{}）", s.name, s.code))),
+            .map(|(id, name, code)| (id.to_string(), format!("{name}（{code}）"))),
         current,
     ))
 }

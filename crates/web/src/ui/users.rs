@@ -218,7 +218,7 @@ async fn form_page(
             }),
     );
     let communities = all_communities(st, c).await.or_page(c)?;
-    let schools = st.store.all_schools(&c.visible()).await.or_page(c)?;
+    let schools = st.store.school_index(&c.visible()).await.or_page(c)?;
     let status = if errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
