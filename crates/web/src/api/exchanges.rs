@@ -315,7 +315,7 @@ pub struct QuotaQuery {
     pub year: Option<i32>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct QuotaReport {
     pub year: i32,
     pub scope: String,
@@ -352,15 +352,24 @@ pub(crate) async fn quota_report(
         }
         (None, None) => return Err(AppError::field("community_id", "error.required", None)),
     };
-    let rules = st.store.quota_rules(region_id).await?;
-    let (schools, teachers, exchanges) = st.store.quota_inputs(&scope, year).await?;
-    let figures = gongjin_domain::quota::compliance(&schools, &teachers, &exchanges, &rules, &name);
-    Ok(QuotaReport {
-        year,
-        scope: name,
-        rules,
-        figures,
-    })
+    // The same report for everyone allowed to read it, until the next write.
+    let key = format!("quota_report:{scope:?}:{year}");
+    let report = st
+        .store
+        .cached(&key, async {
+            let rules = st.store.quota_rules(region_id).await?;
+            let (schools, teachers, exchanges) = st.store.quota_inputs(&scope, year).await?;
+            let figures =
+                gongjin_domain::quota::compliance(&schools, &teachers, &exchanges, &rules, &name);
+            Ok::<_, AppError>(QuotaReport {
+                year,
+                scope: name.clone(),
+                rules,
+                figures,
+            })
+        })
+        .await?;
+    Ok((*report).clone())
 }
 
 /// Quota compliance of a community or region for a school year: each rule with numerator,
