@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p gongjin-sheet --example raw_parse -- FILE.xlsx`
 
-use calamine::{Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 use std::io::Cursor;
 
 fn main() {
@@ -15,7 +15,11 @@ fn main() {
     let (mut cells, mut bytes) = (0u64, 0u64);
     while let Some(cell) = reader.next_cell().expect("cell") {
         cells += 1;
-        bytes += cell.get_value().to_string().len() as u64;
+        bytes += match cell.get_value() {
+            DataRef::String(s) => s.len() as u64,
+            DataRef::SharedString(s) => s.len() as u64,
+            _ => 8,
+        };
     }
     println!("{cells} cells, {bytes} bytes of text");
 }
