@@ -554,35 +554,61 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
             let store = open(&db).await?;
             let actor = Actor::system("cli");
-            let required: &[&str] = match kind {
-                KindArg::Schools => &gongjin_sheet::SCHOOL_REQUIRED,
-                KindArg::Teachers => &gongjin_sheet::TEACHER_REQUIRED,
-                KindArg::Conditions => &gongjin_sheet::CONDITION_REQUIRED,
+            let unreadable = |e: gongjin_sheet::SheetError| {
+                eprintln!("{}：{}", file.display(), e.message(Locale::ZhCn));
+                ExitCode::from(2)
             };
-            let table = match gongjin_sheet::read_table(&bytes, format, required) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("{}：{}", file.display(), e.message(Locale::ZhCn));
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            let pb = bar(
-                table.rows.len() as u64,
-                if dry_run { "检查" } else { "导入" },
-            );
+            // The bar's length is set by the import once it knows the rows to write.
+            let pb = bar(0, if dry_run { "检查" } else { "导入" });
             let mut progress = |done: u64, total: u64| {
                 pb.set_length(total);
                 pb.set_position(done);
             };
             let report = match kind {
                 KindArg::Schools => {
+                    let table = match gongjin_sheet::read_table(
+                        &bytes,
+                        format,
+                        &gongjin_sheet::SCHOOL_REQUIRED,
+                    ) {
+                        Ok(t) => t,
+                        Err(e) => return Ok(unreadable(e)),
+                    };
                     let (rows, errors) = gongjin_sheet::parse_school_rows(&table);
+                    drop(table);
                     store
                         .import_schools(&actor, &Visible::All, rows, errors, dry_run, &mut progress)
                         .await?
                 }
                 KindArg::Teachers => {
-                    let (rows, errors) = gongjin_sheet::parse_teacher_rows(&table);
+                    // Read and converted row by row: a million-row roster never sits in memory
+                    // as a table.
+                    let reading = ProgressBar::new_spinner();
+                    reading.set_style(
+                        ProgressStyle::with_template("{msg:8} {spinner} 已读 {pos} 行 {elapsed}")
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
+                    reading.set_message("读取");
+                    let mut parser = gongjin_sheet::TeacherRows::default();
+                    let mut read = 0u64;
+                    let head = gongjin_sheet::read_rows(
+                        &bytes,
+                        format,
+                        &gongjin_sheet::TEACHER_REQUIRED,
+                        |row| {
+                            parser.push(&row);
+                            read += 1;
+                            if read.is_multiple_of(10_000) {
+                                reading.set_position(read);
+                            }
+                        },
+                    );
+                    reading.finish_and_clear();
+                    if let Err(e) = head {
+                        return Ok(unreadable(e));
+                    }
+                    drop(bytes);
+                    let (rows, errors) = parser.finish();
                     store
                         .import_teachers(
                             &actor,
@@ -595,7 +621,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         .await?
                 }
                 KindArg::Conditions => {
+                    let table = match gongjin_sheet::read_table(
+                        &bytes,
+                        format,
+                        &gongjin_sheet::CONDITION_REQUIRED,
+                    ) {
+                        Ok(t) => t,
+                        Err(e) => return Ok(unreadable(e)),
+                    };
                     let (rows, errors) = gongjin_sheet::parse_condition_rows(&table);
+                    drop(table);
                     store
                         .import_conditions(
                             &actor,

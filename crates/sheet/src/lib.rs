@@ -18,10 +18,12 @@ pub use conditions::{
     parse_balance_stage, parse_condition_rows, parse_school_year,
 };
 pub use periods::{PERIOD_HEADERS, PeriodRow, parse_period_rows, parse_periods, parse_weekday};
-pub use read::{Format, MAX_COLUMNS, MAX_ROWS, Row, SheetError, Table, read_table};
+pub use read::{
+    Format, MAX_COLUMNS, MAX_ROWS, Row, SheetError, Table, TableHead, read_rows, read_table,
+};
 pub use rows::{
-    RowError, SchoolRow, TeacherRow, parse_school_rows, parse_teacher_rows, school_column,
-    teacher_column,
+    RowError, SchoolRow, TeacherRow, TeacherRows, parse_school_rows, parse_teacher_rows,
+    read_teacher_rows, school_column, teacher_column,
 };
 pub use scores::{SCORE_HEADERS, SCORE_REQUIRED, ScoreSheetRow, parse_score, parse_score_rows};
 pub use write::{

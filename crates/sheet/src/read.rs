@@ -1,7 +1,8 @@
 //! Reading a sheet: bytes of an `.xlsx` or `.csv` file into a [`Table`] of rows keyed by header.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
 use std::io::Cursor;
+use std::sync::Arc;
 
 use calamine::{DataRef, ExcelDateTime, Reader, SheetType, Xlsx};
 use gongjin_domain::i18n::{Locale, has, t, tf};
@@ -61,18 +62,55 @@ impl std::fmt::Display for Format {
     }
 }
 
-/// One data row: the spreadsheet's own 1-based row number, and the cleaned cell text by header.
-/// Only non-empty cells are stored.
+/// One data row: the spreadsheet's own 1-based row number and the cleaned cell text by header.
+///
+/// Stored compactly (a province's roster holds a million rows): the headers are shared by every
+/// row of the sheet, and the row's cells are one string with the end offset of each column's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Row {
     pub number: usize,
-    pub cells: HashMap<String, String>,
+    headers: Arc<[String]>,
+    text: Box<str>,
+    ends: Box<[u32]>,
 }
 
 impl Row {
+    /// A row of `cells` under `headers` (same order; missing trailing cells are empty).
+    pub fn new(number: usize, headers: Arc<[String]>, cells: &[&str]) -> Row {
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(headers.len());
+        for i in 0..headers.len() {
+            text.push_str(cells.get(i).copied().unwrap_or(""));
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        }
+        Row {
+            number,
+            headers,
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
     /// The cell under `header`; `""` when the column is absent or the cell empty.
     pub fn get(&self, header: &str) -> &str {
-        self.cells.get(header).map(String::as_str).unwrap_or("")
+        match self.headers.iter().position(|h| h == header) {
+            Some(i) => self.cell(i),
+            None => "",
+        }
+    }
+
+    fn cell(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text.get(start..self.ends[i] as usize).unwrap_or("")
+    }
+
+    /// The non-empty cells as (header, text), in column order.
+    pub fn cells(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.as_str(), self.cell(i)))
+            .filter(|(_, v)| !v.is_empty())
     }
 }
 
@@ -173,81 +211,151 @@ struct RawRow {
 /// `YYYY-MM-DD`. CSV may be UTF-8 (with or without BOM), UTF-16 with BOM, or GBK; a tab-separated
 /// file is recognised too.
 pub fn read_table(bytes: &[u8], format: Format, required: &[&str]) -> Result<Table, SheetError> {
-    let raw = match format {
-        Format::Xlsx => read_xlsx(bytes)?,
-        Format::Csv => read_csv(bytes)?,
-    };
-    build_table(raw, required)
-}
-
-fn build_table(raw: Vec<RawRow>, required: &[&str]) -> Result<Table, SheetError> {
-    if raw.is_empty() {
-        return Err(SheetError::Empty);
-    }
-    let required: Vec<String> = required.iter().map(|h| normalise_header(h)).collect();
-    let mut best: Option<(usize, usize)> = None; // (matched count, index in raw)
-    let mut found = None;
-    for (i, row) in raw.iter().take(HEADER_SEARCH_ROWS).enumerate() {
-        let names: Vec<String> = row.cells.iter().map(|c| normalise_header(c)).collect();
-        let matched = required.iter().filter(|r| names.contains(r)).count();
-        if matched == required.len() {
-            found = Some(i);
-            break;
-        }
-        if best.is_none_or(|(m, _)| matched > m) {
-            best = Some((matched, i));
-        }
-    }
-    let Some(h) = found else {
-        let names: Vec<String> = match best {
-            Some((m, i)) if m > 0 => raw[i].cells.iter().map(|c| normalise_header(c)).collect(),
-            _ => vec![],
-        };
-        let missing = required
-            .iter()
-            .filter(|r| !names.contains(r))
-            .cloned()
-            .collect();
-        return Err(SheetError::MissingHeaders(missing));
-    };
-
-    // Column index → header; the first of two same-named columns wins.
-    let mut columns: Vec<(usize, String)> = vec![];
-    for (c, cell) in raw[h].cells.iter().enumerate() {
-        let name = normalise_header(cell);
-        if !name.is_empty() && !columns.iter().any(|(_, n)| *n == name) {
-            columns.push((c, name));
-        }
-    }
-    let header_row = raw[h].number;
     let mut rows = vec![];
-    for r in &raw[h + 1..] {
-        let cells: HashMap<String, String> = columns
-            .iter()
-            .filter_map(|(c, name)| {
-                let v = r.cells.get(*c)?;
-                (!v.is_empty()).then(|| (name.clone(), v.clone()))
-            })
-            .collect();
-        if cells.is_empty() {
-            continue;
-        }
-        if rows.len() >= MAX_ROWS {
-            return Err(SheetError::TooLarge(MAX_ROWS));
-        }
-        rows.push(Row {
-            number: r.number,
-            cells,
-        });
-    }
-    if rows.is_empty() {
-        return Err(SheetError::Empty);
-    }
+    let head = read_rows(bytes, format, required, |row| rows.push(row))?;
     Ok(Table {
-        header_row,
-        headers: columns.into_iter().map(|(_, n)| n).collect(),
+        header_row: head.header_row,
+        headers: head.headers.to_vec(),
         rows,
     })
+}
+
+/// Where a sheet's header row was (1-based) and its headers in column order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableHead {
+    pub header_row: usize,
+    pub headers: Arc<[String]>,
+}
+
+/// Reads a sheet like [`read_table`], but hands each data row to `on_row` as soon as it is read
+/// instead of collecting them: a million-row roster never sits in memory as a table.
+pub fn read_rows(
+    bytes: &[u8],
+    format: Format,
+    required: &[&str],
+    on_row: impl FnMut(Row),
+) -> Result<TableHead, SheetError> {
+    let mut assembler = Assembler::new(required, on_row);
+    match format {
+        Format::Xlsx => read_xlsx(bytes, &mut assembler)?,
+        Format::Csv => read_csv(bytes, &mut assembler)?,
+    }
+    assembler.finish()
+}
+
+/// The header once found: which raw column feeds which header.
+struct Head {
+    header_row: usize,
+    headers: Arc<[String]>,
+    /// (0-based raw column, header index), the first of two same-named columns winning.
+    columns: Vec<(usize, usize)>,
+}
+
+/// Turns raw rows, as the file yields them, into [`Row`]s below the header row.
+struct Assembler<F> {
+    required: Vec<String>,
+    on_row: F,
+    head: Option<Head>,
+    /// Non-blank rows seen while looking for the header.
+    searched: usize,
+    /// The closest header candidate so far: (matched count, its normalised cells).
+    best: Option<(usize, Vec<String>)>,
+    rows: usize,
+}
+
+impl<F: FnMut(Row)> Assembler<F> {
+    fn new(required: &[&str], on_row: F) -> Self {
+        Assembler {
+            required: required.iter().map(|h| normalise_header(h)).collect(),
+            on_row,
+            head: None,
+            searched: 0,
+            best: None,
+            rows: 0,
+        }
+    }
+
+    fn missing_headers(&self) -> SheetError {
+        let names: &[String] = match &self.best {
+            Some((m, names)) if *m > 0 => names,
+            _ => &[],
+        };
+        SheetError::MissingHeaders(
+            self.required
+                .iter()
+                .filter(|r| !names.contains(r))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    fn push(&mut self, raw: RawRow) -> Result<(), SheetError> {
+        let Some(head) = &self.head else {
+            let names: Vec<String> = raw.cells.iter().map(|c| normalise_header(c)).collect();
+            let matched = self.required.iter().filter(|r| names.contains(r)).count();
+            if matched == self.required.len() {
+                let mut headers: Vec<String> = vec![];
+                let mut columns = vec![];
+                for (c, name) in names.into_iter().enumerate() {
+                    if !name.is_empty() && !headers.contains(&name) {
+                        columns.push((c, headers.len()));
+                        headers.push(name);
+                    }
+                }
+                self.head = Some(Head {
+                    header_row: raw.number,
+                    headers: headers.into(),
+                    columns,
+                });
+                return Ok(());
+            }
+            if self.best.as_ref().is_none_or(|(m, _)| matched > *m) {
+                self.best = Some((matched, names));
+            }
+            self.searched += 1;
+            if self.searched >= HEADER_SEARCH_ROWS {
+                return Err(self.missing_headers());
+            }
+            return Ok(());
+        };
+        let mut text = String::new();
+        let mut ends = vec![0u32; head.headers.len()];
+        let mut any = false;
+        // Header indexes follow raw column order, so the text is appended in header order.
+        for &(c, i) in &head.columns {
+            if let Some(v) = raw.cells.get(c) {
+                any |= !v.is_empty();
+                text.push_str(v);
+            }
+            ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        }
+        if !any {
+            return Ok(());
+        }
+        if self.rows >= MAX_ROWS {
+            return Err(SheetError::TooLarge(MAX_ROWS));
+        }
+        self.rows += 1;
+        (self.on_row)(Row {
+            number: raw.number,
+            headers: head.headers.clone(),
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        });
+        Ok(())
+    }
+
+    fn finish(self) -> Result<TableHead, SheetError> {
+        match self.head {
+            None if self.searched == 0 => Err(SheetError::Empty),
+            None => Err(self.missing_headers()),
+            Some(_) if self.rows == 0 => Err(SheetError::Empty),
+            Some(head) => Ok(TableHead {
+                header_row: head.header_row,
+                headers: head.headers,
+            }),
+        }
+    }
 }
 
 /// A header as matched: cleaned, no spaces inside, no `*` marks, no `（必填）` suffix.
@@ -271,7 +379,7 @@ fn unreadable(format: Format, e: impl std::fmt::Display) -> SheetError {
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
+fn read_xlsx<F: FnMut(Row)>(bytes: &[u8], out: &mut Assembler<F>) -> Result<(), SheetError> {
     let err = |e: calamine::XlsxError| unreadable(Format::Xlsx, e);
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(err)?;
     let name = book
@@ -281,9 +389,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
         .map(|s| s.name.clone())
         .ok_or(SheetError::NoWorksheet)?;
     // Streams the cells rather than building calamine's dense range: a sheet declaring a cell at
-    // XFD1048576 must not allocate seventeen billion cells.
+    // XFD1048576 must not allocate seventeen billion cells. A worksheet lists its rows in order,
+    // so each row is handed on when the next one starts.
     let mut reader = book.worksheet_cells_reader(&name).map_err(err)?;
-    let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut current: Option<(u32, Vec<String>)> = None;
     while let Some(cell) = reader.next_cell().map_err(err)? {
         let (r, c) = cell.get_position();
         let c = c as usize;
@@ -294,22 +403,26 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
         if text.is_empty() {
             continue;
         }
-        if !rows.contains_key(&r) && rows.len() >= MAX_ROWS + HEADER_SEARCH_ROWS {
-            return Err(SheetError::TooLarge(MAX_ROWS));
+        if current.as_ref().is_some_and(|(cr, _)| *cr != r) {
+            let (cr, cells) = current.take().unwrap_or_default();
+            out.push(RawRow {
+                number: cr as usize + 1,
+                cells,
+            })?;
         }
-        let row = rows.entry(r).or_default();
+        let (_, row) = current.get_or_insert_with(|| (r, vec![]));
         if row.len() <= c {
             row.resize(c + 1, String::new());
         }
         row[c] = text;
     }
-    Ok(rows
-        .into_iter()
-        .map(|(r, cells)| RawRow {
+    if let Some((r, cells)) = current {
+        out.push(RawRow {
             number: r as usize + 1,
             cells,
-        })
-        .collect())
+        })?;
+    }
+    Ok(())
 }
 
 /// The text of an xlsx cell as people see it.
@@ -356,7 +469,7 @@ fn date_text(d: &ExcelDateTime) -> String {
 }
 
 /// Decodes a CSV file: a BOM decides (UTF-8, UTF-16); else UTF-8 if valid; else GBK.
-fn decode_csv(bytes: &[u8]) -> Result<String, SheetError> {
+fn decode_csv(bytes: &[u8]) -> Result<Cow<'_, str>, SheetError> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Err(unreadable(Format::Csv, "this is a zip (xlsx?) file"));
     }
@@ -365,15 +478,15 @@ fn decode_csv(bytes: &[u8]) -> Result<String, SheetError> {
         if bad {
             return Err(SheetError::Encoding);
         }
-        s.into_owned()
+        Cow::Owned(s.into_owned())
     } else if let Ok(s) = std::str::from_utf8(bytes) {
-        s.to_owned()
+        Cow::Borrowed(s)
     } else {
         let (s, bad) = encoding_rs::GBK.decode_without_bom_handling(bytes);
         if bad {
             return Err(SheetError::Encoding);
         }
-        s.into_owned()
+        Cow::Owned(s.into_owned())
     };
     if text.contains('\0') {
         return Err(unreadable(Format::Csv, "binary content"));
@@ -381,7 +494,7 @@ fn decode_csv(bytes: &[u8]) -> Result<String, SheetError> {
     Ok(text)
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
+fn read_csv<F: FnMut(Row)>(bytes: &[u8], out: &mut Assembler<F>) -> Result<(), SheetError> {
     let text = decode_csv(bytes)?;
     // Tab-separated when the first lines hold more tabs than commas (Excel's "Unicode text").
     let head = text.lines().take(HEADER_SEARCH_ROWS);
@@ -394,7 +507,6 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = vec![];
     // A record's row number as a spreadsheet program shows it: its physical line (the csv reader
     // skips blank lines, and its own line count is off after them) less the extra lines taken by
     // quoted multi-line cells before it.
@@ -423,12 +535,9 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
         if cells.iter().all(String::is_empty) {
             continue;
         }
-        if rows.len() >= MAX_ROWS + HEADER_SEARCH_ROWS {
-            return Err(SheetError::TooLarge(MAX_ROWS));
-        }
-        rows.push(RawRow { number, cells });
+        out.push(RawRow { number, cells })?;
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// Undoes the apostrophe [`crate::write_csv`] puts before text that spreadsheet programs would take

@@ -316,10 +316,38 @@ pub fn parse_school_rows(table: &Table) -> (Vec<SchoolRow>, Vec<RowError>) {
 /// Converts every teacher row, like [`parse_school_rows`]; a 教师编号 twice in the file is
 /// reported. 学校标识码 must be present and ten digits (the caller resolves it to a school).
 pub fn parse_teacher_rows(table: &Table) -> (Vec<TeacherRow>, Vec<RowError>) {
-    let mut good = vec![];
-    let mut errors = vec![];
-    let mut seen = HashMap::new();
+    let mut parser = TeacherRows::default();
     for row in &table.rows {
+        parser.push(row);
+    }
+    parser.finish()
+}
+
+/// Reads and converts a teachers sheet in one pass, row by row as the file is read (a million-row
+/// roster never sits in memory as a table): the same rows and errors as [`crate::read_table`]
+/// followed by [`parse_teacher_rows`].
+pub fn read_teacher_rows(
+    bytes: &[u8],
+    format: crate::Format,
+) -> Result<(Vec<TeacherRow>, Vec<RowError>), crate::SheetError> {
+    let mut parser = TeacherRows::default();
+    crate::read::read_rows(bytes, format, &crate::TEACHER_REQUIRED, |row| {
+        parser.push(&row)
+    })?;
+    Ok(parser.finish())
+}
+
+/// Teacher rows converted one at a time.
+#[derive(Debug, Default)]
+pub struct TeacherRows {
+    good: Vec<TeacherRow>,
+    errors: Vec<RowError>,
+    seen: HashMap<String, usize>,
+}
+
+impl TeacherRows {
+    /// Converts one row, keeping it or its errors.
+    pub fn push(&mut self, row: &Row) {
         let mut c = RowCheck::new(row);
         let school_code = match SchoolCode::parse(row.get("学校标识码")) {
             Ok(code) => code.as_str().to_owned(),
@@ -371,18 +399,22 @@ pub fn parse_teacher_rows(table: &Table) -> (Vec<TeacherRow>, Vec<RowError>) {
             "school_id",
             |_| false,
         );
-        c.unique(&mut seen, "教师编号", fields.staff_number.clone());
+        c.unique(&mut self.seen, "教师编号", fields.staff_number.clone());
         if c.errors.is_empty() {
-            good.push(TeacherRow {
+            self.good.push(TeacherRow {
                 number: row.number,
                 school_code,
                 fields,
             });
         } else {
-            errors.append(&mut c.errors);
+            self.errors.append(&mut c.errors);
         }
     }
-    (good, errors)
+
+    /// The good rows and the errors of the bad ones.
+    pub fn finish(self) -> (Vec<TeacherRow>, Vec<RowError>) {
+        (self.good, self.errors)
+    }
 }
 
 #[cfg(test)]

@@ -528,3 +528,89 @@ fn too_many_rows_is_refused() {
     assert_eq!(err, SheetError::TooLarge(MAX_ROWS));
     assert!(err.message(Locale::ZhCn).contains("1000000"));
 }
+
+#[test]
+fn streaming_read_gives_the_table_row_by_row() {
+    // Title row, header, data, a blank row, a bad row and a duplicate: the streaming reader and
+    // the table reader see the same rows, and the one-pass teacher reader the same results.
+    let header: Vec<F> = TEACHER_HEADERS.iter().map(|h| S(h)).collect();
+    let row = |staff, code| {
+        vec![
+            S(staff),
+            S("张三"),
+            S("男"),
+            N(1985.0),
+            S(code),
+            S("语文"),
+            Blank,
+            Blank,
+            N(6.0),
+            Blank,
+            Blank,
+        ]
+    };
+    let bytes = xlsx(&[
+        vec![S("2026年教师名册")],
+        header,
+        row("T1", "4213030001"),
+        vec![],
+        row("T2", "123"),
+        row("T1", "4213030002"),
+        row("T3", "4213030003"),
+    ]);
+    let table = read_table(&bytes, Format::Xlsx, &TEACHER_REQUIRED).unwrap();
+    let mut streamed = vec![];
+    let head = read_rows(&bytes, Format::Xlsx, &TEACHER_REQUIRED, |r| {
+        streamed.push(r)
+    })
+    .unwrap();
+    assert_eq!(head.header_row, 2);
+    assert_eq!(&*head.headers, table.headers.as_slice());
+    assert_eq!(streamed, table.rows);
+    let numbers: Vec<usize> = streamed.iter().map(|r| r.number).collect();
+    assert_eq!(numbers, [3, 5, 6, 7]);
+    assert_eq!(streamed[0].get("教师编号"), "T1");
+    assert_eq!(streamed[0].get("出生年份"), "1985");
+    assert_eq!(streamed[0].get("职称"), "");
+    assert_eq!(streamed[0].get("没有这一列"), "");
+    let cells: Vec<(&str, &str)> = streamed[0].cells().collect();
+    assert_eq!(cells.len(), 7, "{cells:?}");
+    assert_eq!(cells[0], ("教师编号", "T1"));
+
+    let (good, bad) = read_teacher_rows(&bytes, Format::Xlsx).unwrap();
+    let (good2, bad2) = parse_teacher_rows(&table);
+    assert_eq!(good.len(), 2);
+    assert_eq!(good.len(), good2.len());
+    assert_eq!(
+        good.iter().map(|g| g.number).collect::<Vec<_>>(),
+        good2.iter().map(|g| g.number).collect::<Vec<_>>()
+    );
+    assert_eq!(bad, bad2);
+    assert_eq!(
+        summary(&bad),
+        [
+            (5, "学校标识码", "error.school_code", Some("123")),
+            (6, "教师编号", "error.duplicate_in_file", Some("3")),
+        ]
+    );
+    // Errors of the file itself come out of the one-pass reader too.
+    assert_eq!(
+        read_teacher_rows(b"a,b\n1,2\n", Format::Csv).unwrap_err(),
+        SheetError::MissingHeaders(TEACHER_REQUIRED.iter().map(|h| h.to_string()).collect())
+    );
+}
+
+#[test]
+fn rows_built_by_hand_read_back() {
+    let headers: std::sync::Arc<[String]> =
+        vec!["甲".to_owned(), "乙".to_owned(), "丙".to_owned()].into();
+    let r = Row::new(9, headers, &["一", "", "三三"]);
+    assert_eq!(
+        (r.number, r.get("甲"), r.get("乙"), r.get("丙")),
+        (9, "一", "", "三三")
+    );
+    assert_eq!(
+        r.cells().collect::<Vec<_>>(),
+        [("甲", "一"), ("丙", "三三")]
+    );
+}

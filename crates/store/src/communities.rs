@@ -105,7 +105,9 @@ impl Store {
     pub async fn communities_in(&self, visible: &Visible) -> Result<Vec<CommunityEntry>> {
         // Kept until the next write: every form of a province's administrator reads it.
         let key = format!("communities_in:{visible:?}");
-        let v = self.cached(&key, self.communities_in_fresh(visible)).await?;
+        let v = self
+            .cached(&key, self.communities_in_fresh(visible))
+            .await?;
         Ok(v.as_ref().clone())
     }
 

@@ -224,7 +224,8 @@ impl Store {
         let mut codes: Vec<&str> = rows.iter().map(|r| r.school_code.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
-        let mut schools: HashMap<String, (i64, i64, String)> = HashMap::new();
+        // Region paths are shared by every row of a school (a million rows, a few thousand paths).
+        let mut schools: HashMap<String, (i64, i64, std::sync::Arc<str>)> = HashMap::new();
         for chunk in codes.chunks(500) {
             let mut q = crate::sql::Sql::new(
                 "SELECT s.code, s.id, s.region_id, r.path FROM schools s JOIN regions r ON r.id = s.region_id WHERE s.code IN (",
@@ -241,7 +242,7 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?
             {
-                schools.insert(code, (id, region_id, path));
+                schools.insert(code, (id, region_id, path.into()));
             }
         }
         // Every row checked on its own (no statements).

@@ -198,9 +198,8 @@ pub async fn import(
                 .await?
         }
         Kind::Teachers => {
-            let table = gongjin_sheet::read_table(bytes, format, &gongjin_sheet::TEACHER_REQUIRED)
+            let (rows, errors) = gongjin_sheet::read_teacher_rows(bytes, format)
                 .map_err(|e| sheet_error(e, c.locale))?;
-            let (rows, errors) = gongjin_sheet::parse_teacher_rows(&table);
             st.store
                 .import_teachers(
                     &c.actor(),

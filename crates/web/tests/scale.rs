@@ -220,7 +220,10 @@ async fn city_scale_figures_are_complete_and_set_based() {
         let list = big.get("/api/v1/teachers").await.json();
         assert_eq!(list["total"], 10_001, "{backend}");
         assert_eq!(list["total_exact"], false, "{backend}");
-        assert!(big.get("/teachers").await.text().contains("10,000+"), "{backend}");
+        assert!(
+            big.get("/teachers").await.text().contains("10,000+"),
+            "{backend}"
+        );
         let small_list = small.get("/api/v1/teachers").await.json();
         assert_eq!(small_list["total_exact"], true, "{backend}");
         assert!(small_list["total"].as_i64().unwrap() > 2000, "{backend}");

@@ -29,7 +29,7 @@ async fn csrf(c: &Client) -> String {
 fn export_mentions(bytes: &[u8], header: &str, needle: &str) -> bool {
     xlsx_rows(bytes, &[header])
         .iter()
-        .any(|r| r.cells.values().any(|v| v.contains(needle)))
+        .any(|r| r.cells().any(|(_, v)| v.contains(needle)))
 }
 
 fn xlsx_rows(bytes: &[u8], required: &[&str]) -> Vec<gongjin_sheet::Row> {

@@ -268,9 +268,7 @@ async fn compute_region_dashboard(
         communities: quota_communities,
     };
 
-    let balance = if may_balance
-        && st.store.condition_years(region_id).await?.contains(&year)
-    {
+    let balance = if may_balance && st.store.condition_years(region_id).await?.contains(&year) {
         let v = st.store.balance(region_id, year).await?;
         Some(
             v.stages
