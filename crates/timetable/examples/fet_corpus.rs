@@ -4,20 +4,26 @@
 use std::path::{Path, PathBuf};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut es: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     es.sort();
     for p in es {
         if p.is_dir() {
             walk(&p, out);
-        } else if p.extension().is_some_and(|e| e == "fet") && !p.to_string_lossy().contains("_data_and_timetable") {
+        } else if p.extension().is_some_and(|e| e == "fet")
+            && !p.to_string_lossy().contains("_data_and_timetable")
+        {
             out.push(p);
         }
     }
 }
 
 fn main() {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "/usr/share/doc/fet-data/examples".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "/usr/share/doc/fet-data/examples".into());
     let mut files = Vec::new();
     walk(Path::new(&dir), &mut files);
     let mut ok = 0;
@@ -31,5 +37,9 @@ fn main() {
             Err(e) => println!("refused\t{}\t{e}", f.display()),
         }
     }
-    println!("readable {ok} of {} ({:.1} %)", files.len(), 100.0 * ok as f64 / files.len().max(1) as f64);
+    println!(
+        "readable {ok} of {} ({:.1} %)",
+        files.len(),
+        100.0 * ok as f64 / files.len().max(1) as f64
+    );
 }

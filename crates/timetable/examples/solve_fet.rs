@@ -30,13 +30,31 @@ fn main() {
     let t0 = Instant::now();
     // Time to first feasible: a first run that stops there, then the full run (same seed: same trajectory).
     let mut stop = || t0.elapsed().as_secs_f64() > limit;
-    let first = solve_with_stop(&m, &Options { seed, budget, stop_at_first_feasible: true, ..Default::default() }, &mut stop)
-        .expect("solve");
+    let first = solve_with_stop(
+        &m,
+        &Options {
+            seed,
+            budget,
+            stop_at_first_feasible: true,
+            ..Default::default()
+        },
+        &mut stop,
+    )
+    .expect("solve");
     let t_first = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let mut stop2 = || t1.elapsed().as_secs_f64() > limit;
     let sol = if first.is_feasible() && std::env::var("FIRST_ONLY").is_err() {
-        solve_with_stop(&m, &Options { seed, budget, ..Default::default() }, &mut stop2).expect("solve")
+        solve_with_stop(
+            &m,
+            &Options {
+                seed,
+                budget,
+                ..Default::default()
+            },
+            &mut stop2,
+        )
+        .expect("solve")
     } else {
         first.clone()
     };
@@ -54,7 +72,11 @@ fn main() {
         r.total,
         r.hard,
         r.soft,
-        if first.is_feasible() { format!("{t_first:.2}s") } else { "-".into() },
+        if first.is_feasible() {
+            format!("{t_first:.2}s")
+        } else {
+            "-".into()
+        },
         total,
         sol.iterations
     );

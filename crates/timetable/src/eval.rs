@@ -68,14 +68,25 @@ impl Acc {
             e.1 += milli(weight) * units as i64;
             self.soft += milli(weight) * units as i64;
         }
-        self.v.push(Violation { kind: kind.to_string(), rule, hard, units, activities: acts });
+        self.v.push(Violation {
+            kind: kind.to_string(),
+            rule,
+            hard,
+            units,
+            activities: acts,
+        });
     }
 }
 
 /// Evaluate a timetable against every hard and soft constraint of the model.
 pub fn evaluate(m: &Model, t: &Timetable) -> Report {
     let n = m.activities.len();
-    let mut acc = Acc { by: BTreeMap::new(), v: Vec::new(), hard: 0, soft: 0 };
+    let mut acc = Acc {
+        by: BTreeMap::new(),
+        v: Vec::new(),
+        hard: 0,
+        soft: 0,
+    };
     // Occupied periods of each placed activity: (school, day, period).
     let mut occ: Vec<Vec<(Idx, u16, u16)>> = vec![Vec::new(); n];
     let get = |a: usize| t.slots.get(a).copied().flatten();
@@ -85,7 +96,9 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
         match get(a) {
             None => acc.add("Unplaced", None, 100.0, 1, vec![a as Idx]),
             Some(sl) => {
-                if sl.day as usize >= s.days.len() || sl.period as usize + act.duration as usize > s.periods.len() {
+                if sl.day as usize >= s.days.len()
+                    || sl.period as usize + act.duration as usize > s.periods.len()
+                {
                     acc.add("OutOfWeek", None, 100.0, 1, vec![a as Idx]);
                     continue;
                 }
@@ -152,7 +165,13 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
         {
             let (st, en) = m.clock(a, sl);
             for &te in &m.activities[a].teachers {
-                by_teacher.entry(te).or_default().push((sl.day, st, en, m.activities[a].school, a as Idx));
+                by_teacher.entry(te).or_default().push((
+                    sl.day,
+                    st,
+                    en,
+                    m.activities[a].school,
+                    a as Idx,
+                ));
             }
         }
     }
@@ -193,7 +212,10 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                 Target::Teacher(x) => (0, *x),
                 Target::Class(x) => (1, *x),
             };
-            excluded.entry(key).or_default().extend(slots.iter().copied());
+            excluded
+                .entry(key)
+                .or_default()
+                .extend(slots.iter().copied());
         }
     }
     let breaks: BTreeSet<(Idx, Slot)> = m
@@ -219,7 +241,9 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
         b
     };
     let gaps = |tg: Target, s: Idx, d: u16, ps: &BTreeSet<u16>| -> u64 {
-        let (Some(&lo), Some(&hi)) = (ps.first(), ps.last()) else { return 0 };
+        let (Some(&lo), Some(&hi)) = (ps.first(), ps.last()) else {
+            return 0;
+        };
         let key = match tg {
             Target::Teacher(x) => (0, x),
             Target::Class(x) => (1, x),
@@ -227,7 +251,9 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
         (lo..=hi)
             .filter(|p| {
                 let sl = Slot { day: d, period: *p };
-                !ps.contains(p) && !breaks.contains(&(s, sl)) && !excluded.get(&key).is_some_and(|e| e.contains(&sl))
+                !ps.contains(p)
+                    && !breaks.contains(&(s, sl))
+                    && !excluded.get(&key).is_some_and(|e| e.contains(&sl))
             })
             .count() as u64
     };
@@ -252,15 +278,33 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
             RuleKind::NotAvailable { target, slots } => {
                 let set: BTreeSet<Slot> = slots.iter().copied().collect();
                 for a in acts_of(*target) {
-                    let u = occ[a].iter().filter(|(_, d, p)| set.contains(&Slot { day: *d, period: *p })).count();
+                    let u = occ[a]
+                        .iter()
+                        .filter(|(_, d, p)| {
+                            set.contains(&Slot {
+                                day: *d,
+                                period: *p,
+                            })
+                        })
+                        .count();
                     add(u as u64, vec![a as Idx]);
                 }
             }
             RuleKind::RoomNotAvailable { room, slots } => {
                 let set: BTreeSet<Slot> = slots.iter().copied().collect();
                 for a in 0..n {
-                    if t.rooms.get(a).copied().flatten() == Some(*room) && !m.activities[a].rooms.is_empty() {
-                        let u = occ[a].iter().filter(|(_, d, p)| set.contains(&Slot { day: *d, period: *p })).count();
+                    if t.rooms.get(a).copied().flatten() == Some(*room)
+                        && !m.activities[a].rooms.is_empty()
+                    {
+                        let u = occ[a]
+                            .iter()
+                            .filter(|(_, d, p)| {
+                                set.contains(&Slot {
+                                    day: *d,
+                                    period: *p,
+                                })
+                            })
+                            .count();
                         add(u as u64, vec![a as Idx]);
                     }
                 }
@@ -270,7 +314,13 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                 for a in 0..n {
                     let u = occ[a]
                         .iter()
-                        .filter(|(s, d, p)| s == school && set.contains(&Slot { day: *d, period: *p }))
+                        .filter(|(s, d, p)| {
+                            s == school
+                                && set.contains(&Slot {
+                                    day: *d,
+                                    period: *p,
+                                })
+                        })
                         .count();
                     add(u as u64, vec![a as Idx]);
                 }
@@ -286,14 +336,25 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
             }
             RuleKind::PreferredSlots { activities, slots } => {
                 for &a in activities {
-                    let bad = occ[a as usize].iter().any(|(_, d, p)| !slots.contains(&Slot { day: *d, period: *p }));
+                    let bad = occ[a as usize].iter().any(|(_, d, p)| {
+                        !slots.contains(&Slot {
+                            day: *d,
+                            period: *p,
+                        })
+                    });
                     add(bad as u64, vec![a]);
                 }
             }
-            RuleKind::MinDaysBetween { activities, min_days, consecutive_if_same_day } => {
+            RuleKind::MinDaysBetween {
+                activities,
+                min_days,
+                consecutive_if_same_day,
+            } => {
                 for (i, &x) in activities.iter().enumerate() {
                     for &y in &activities[i + 1..] {
-                        let (Some(sx), Some(sy)) = (get(x as usize), get(y as usize)) else { continue };
+                        let (Some(sx), Some(sy)) = (get(x as usize), get(y as usize)) else {
+                            continue;
+                        };
                         let dist = sx.day.abs_diff(sy.day);
                         if dist < *min_days {
                             let mut u = (*min_days - dist) as u64;
@@ -314,7 +375,14 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                 let mut count: BTreeMap<Slot, u64> = BTreeMap::new();
                 for &a in activities {
                     if let Some(sl) = get(a as usize) {
-                        let k = if by_day { Slot { day: sl.day, period: 0 } } else { sl };
+                        let k = if by_day {
+                            Slot {
+                                day: sl.day,
+                                period: 0,
+                            }
+                        } else {
+                            sl
+                        };
                         *count.entry(k).or_default() += 1;
                     }
                 }
@@ -325,7 +393,9 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
             RuleKind::NotOverlapping { activities } => {
                 for (i, &x) in activities.iter().enumerate() {
                     for &y in &activities[i + 1..] {
-                        let (Some(sx), Some(sy)) = (get(x as usize), get(y as usize)) else { continue };
+                        let (Some(sx), Some(sy)) = (get(x as usize), get(y as usize)) else {
+                            continue;
+                        };
                         let (a0, a1) = m.clock(x as usize, sx);
                         let (b0, b1) = m.clock(y as usize, sy);
                         if sx.day == sy.day && a0 < b1 && b0 < a1 {
@@ -336,7 +406,9 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
             }
             RuleKind::Consecutive { first, second } | RuleKind::Grouped { first, second } => {
                 let either = matches!(r.kind, RuleKind::Grouped { .. });
-                let (Some(sa), Some(sb)) = (get(*first as usize), get(*second as usize)) else { continue };
+                let (Some(sa), Some(sb)) = (get(*first as usize), get(*second as usize)) else {
+                    continue;
+                };
                 let ea = sa.period + m.activities[*first as usize].duration;
                 let eb = sb.period + m.activities[*second as usize].duration;
                 let ok = sa.day == sb.day && (ea == sb.period || (either && eb == sa.period));
@@ -357,7 +429,11 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                     add(u, vec![a]);
                 }
             }
-            RuleKind::OccupyMaxSlots { activities, slots, max } => {
+            RuleKind::OccupyMaxSlots {
+                activities,
+                slots,
+                max,
+            } => {
                 let sel: BTreeSet<Slot> = slots.iter().copied().collect();
                 let mut used: BTreeSet<Slot> = BTreeSet::new();
                 for &a in activities {
@@ -368,12 +444,20 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                         }
                     }
                 }
-                add((used.len() as u64).saturating_sub(*max as u64), activities.clone());
+                add(
+                    (used.len() as u64).saturating_sub(*max as u64),
+                    activities.clone(),
+                );
             }
             RuleKind::MaxTerms { activities, max } => {
-                let terms: BTreeSet<u16> =
-                    activities.iter().filter_map(|&a| get(a as usize).map(|s| term_of(a as usize, s.day))).collect();
-                add((terms.len() as u64).saturating_sub(*max as u64), activities.clone());
+                let terms: BTreeSet<u16> = activities
+                    .iter()
+                    .filter_map(|&a| get(a as usize).map(|s| term_of(a as usize, s.day)))
+                    .collect();
+                add(
+                    (terms.len() as u64).saturating_sub(*max as u64),
+                    activities.clone(),
+                );
             }
             RuleKind::MaxInTerm { activities, max } => {
                 let mut per: BTreeMap<u16, u64> = BTreeMap::new();
@@ -387,7 +471,12 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
             }
             RuleKind::PreferredRooms { activities, rooms } => {
                 for &a in activities {
-                    let ok = t.rooms.get(a as usize).copied().flatten().is_some_and(|x| rooms.contains(&x));
+                    let ok = t
+                        .rooms
+                        .get(a as usize)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|x| rooms.contains(&x));
                     add(!ok as u64, vec![a]);
                 }
             }
@@ -402,23 +491,43 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                 for ((s, d), ps) in &b {
                     per[*d as usize] += gaps(*target, *s, *d, ps);
                 }
-                add(per.iter().map(|g| g.saturating_sub(*max as u64)).sum(), vec![]);
+                add(
+                    per.iter().map(|g| g.saturating_sub(*max as u64)).sum(),
+                    vec![],
+                );
             }
             RuleKind::MaxHoursDaily { target, max } => {
                 let h = hours_per_day(&busy(*target, None));
-                add(h.iter().map(|x| x.saturating_sub(*max as u64)).sum(), vec![]);
+                add(
+                    h.iter().map(|x| x.saturating_sub(*max as u64)).sum(),
+                    vec![],
+                );
             }
-            RuleKind::MinHoursDaily { target, min, allow_empty } => {
+            RuleKind::MinHoursDaily {
+                target,
+                min,
+                allow_empty,
+            } => {
                 let h = hours_per_day(&busy(*target, None));
-                let u = h.iter().filter(|&&x| x > 0 || !allow_empty).map(|&x| (*min as u64).saturating_sub(x)).sum();
+                let u = h
+                    .iter()
+                    .filter(|&&x| x > 0 || !allow_empty)
+                    .map(|&x| (*min as u64).saturating_sub(x))
+                    .sum();
                 add(u, vec![]);
             }
             RuleKind::MaxDaysWeek { target, max } => {
-                let days = hours_per_day(&busy(*target, None)).iter().filter(|&&x| x > 0).count() as u64;
+                let days = hours_per_day(&busy(*target, None))
+                    .iter()
+                    .filter(|&&x| x > 0)
+                    .count() as u64;
                 add(days.saturating_sub(*max as u64), vec![]);
             }
             RuleKind::MinDaysWeek { target, min } => {
-                let days = hours_per_day(&busy(*target, None)).iter().filter(|&&x| x > 0).count() as u64;
+                let days = hours_per_day(&busy(*target, None))
+                    .iter()
+                    .filter(|&&x| x > 0)
+                    .count() as u64;
                 add((*min as u64).saturating_sub(days), vec![]);
             }
             RuleKind::MaxHoursContinuously { target, max, tag } => {
@@ -428,7 +537,11 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                     let mut run = 0u64;
                     let mut prev: Option<u16> = None;
                     for &p in ps {
-                        run = if prev == Some(p.wrapping_sub(1)) { run + 1 } else { 1 };
+                        run = if prev == Some(p.wrapping_sub(1)) {
+                            run + 1
+                        } else {
+                            1
+                        };
                         if run > *max as u64 {
                             u += 1;
                         }
@@ -437,10 +550,18 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                 }
                 add(u, vec![]);
             }
-            RuleKind::IntervalMaxDays { target, start, end, max } => {
+            RuleKind::IntervalMaxDays {
+                target,
+                start,
+                end,
+                max,
+            } => {
                 let b = busy(*target, None);
-                let days: BTreeSet<u16> =
-                    b.iter().filter(|(_, ps)| ps.iter().any(|p| p >= start && p < end)).map(|((_, d), _)| *d).collect();
+                let days: BTreeSet<u16> = b
+                    .iter()
+                    .filter(|(_, ps)| ps.iter().any(|p| p >= start && p < end))
+                    .map(|((_, d), _)| *d)
+                    .collect();
                 add((days.len() as u64).saturating_sub(*max as u64), vec![]);
             }
             RuleKind::EarlyMaxBeginningsSecond { target, max } => {
@@ -454,8 +575,12 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                     let Some(&first) = ps.first() else { continue };
                     let free_before = (0..first)
                         .filter(|p| {
-                            let sl = Slot { day: *d, period: *p };
-                            !breaks.contains(&(*s, sl)) && !excluded.get(&key).is_some_and(|e| e.contains(&sl))
+                            let sl = Slot {
+                                day: *d,
+                                period: *p,
+                            };
+                            !breaks.contains(&(*s, sl))
+                                && !excluded.get(&key).is_some_and(|e| e.contains(&sl))
                         })
                         .count() as u64;
                     if free_before == 1 {
@@ -469,10 +594,17 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
             }
             RuleKind::MaxAfternoons { target, max } => {
                 let h = hours_per_day(&busy(*target, None));
-                let aft = h.iter().enumerate().filter(|(d, x)| d % 2 == 1 && **x > 0).count() as u64;
+                let aft = h
+                    .iter()
+                    .enumerate()
+                    .filter(|(d, x)| d % 2 == 1 && **x > 0)
+                    .count() as u64;
                 add(aft.saturating_sub(*max as u64), vec![]);
             }
-            RuleKind::Sync { activities, tolerance } => {
+            RuleKind::Sync {
+                activities,
+                tolerance,
+            } => {
                 for (i, &x) in activities.iter().enumerate() {
                     for &y in &activities[i + 1..] {
                         let (Some(sx), Some(sy)) = (get(x as usize), get(y as usize)) else {
@@ -489,14 +621,28 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
                     }
                 }
             }
-            RuleKind::JointBlock { teachers, candidates, .. } => {
-                let bi = m.rules[..ri].iter().filter(|r| matches!(r.kind, RuleKind::JointBlock { .. })).count();
-                let Some(w) = t.blocks.get(bi).copied().flatten().and_then(|c| candidates.get(c as usize)) else {
+            RuleKind::JointBlock {
+                teachers,
+                candidates,
+                ..
+            } => {
+                let bi = m.rules[..ri]
+                    .iter()
+                    .filter(|r| matches!(r.kind, RuleKind::JointBlock { .. }))
+                    .count();
+                let Some(w) = t
+                    .blocks
+                    .get(bi)
+                    .copied()
+                    .flatten()
+                    .and_then(|c| candidates.get(c as usize))
+                else {
                     add(1, vec![]);
                     continue;
                 };
                 for &te in teachers {
-                    for (d, s, e, _, a) in by_teacher.get(&te).map(|v| v.as_slice()).unwrap_or(&[]) {
+                    for (d, s, e, _, a) in by_teacher.get(&te).map(|v| v.as_slice()).unwrap_or(&[])
+                    {
                         if *d == w.day && *s < w.end && w.start < *e {
                             add(1, vec![*a]);
                         }
@@ -511,13 +657,23 @@ pub fn evaluate(m: &Model, t: &Timetable) -> Report {
             bad.extend(v.activities.iter().copied());
         }
     }
-    let placed = (0..n).filter(|&a| get(a).is_some() && !bad.contains(&(a as Idx))).count();
+    let placed = (0..n)
+        .filter(|&a| get(a).is_some() && !bad.contains(&(a as Idx)))
+        .count();
     Report {
         hard: acc.hard,
         soft: acc.soft as f64 / 1000.0,
         placed,
         total: n,
-        by_kind: acc.by.into_iter().map(|(k, (h, s))| KindCost { kind: k, hard: h, soft: s as f64 / 1000.0 }).collect(),
+        by_kind: acc
+            .by
+            .into_iter()
+            .map(|(k, (h, s))| KindCost {
+                kind: k,
+                hard: h,
+                soft: s as f64 / 1000.0,
+            })
+            .collect(),
         violations: acc.v,
     }
 }

@@ -6,7 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Error;
-use crate::model::{Activity, Class, Idx, Model, Period, Room, Rule, RuleKind, School, Slot, Target, Teacher, Timetable};
+use crate::model::{
+    Activity, Class, Idx, Model, Period, Room, Rule, RuleKind, School, Slot, Target, Teacher,
+    Timetable,
+};
 use crate::xml::{self, Element};
 
 /// Constraint types the reader supports.
@@ -133,7 +136,11 @@ impl Ctx {
         // Constraints may name inactive activities; FET ignores those, so do we.
         let mut v = Vec::new();
         for x in e.all(name) {
-            let id: u32 = x.text.trim().parse().map_err(|_| Error::Fet(format!("{}: bad activity id", e.name)))?;
+            let id: u32 = x
+                .text
+                .trim()
+                .parse()
+                .map_err(|_| Error::Fet(format!("{}: bad activity id", e.name)))?;
             if let Some(&a) = self.act.get(&id) {
                 v.push(a);
             }
@@ -163,19 +170,29 @@ impl Ctx {
         }
     }
     fn rooms_list(&self, e: &Element) -> Result<Vec<Idx>, Error> {
-        e.all("Preferred_Room").map(|r| self.room_of(&r.text)).collect()
+        e.all("Preferred_Room")
+            .map(|r| self.room_of(&r.text))
+            .collect()
     }
     /// Activities matching FET's teacher / students / subject / tag / duration filter.
     fn filter(&self, e: &Element) -> Vec<Idx> {
         let f = |n: &str| e.get(n).filter(|s| !s.is_empty());
-        let (t, st, su, tg) = (f("Teacher_Name"), f("Students_Name"), f("Subject_Name"), f("Activity_Tag_Name"));
+        let (t, st, su, tg) = (
+            f("Teacher_Name"),
+            f("Students_Name"),
+            f("Subject_Name"),
+            f("Activity_Tag_Name"),
+        );
         let dur: Option<u16> = f("Duration").and_then(|d| d.parse().ok());
         let comp: Option<u32> = f("Component_Number").and_then(|d| d.parse().ok());
         (0..self.m.activities.len() as Idx)
             .filter(|&a| {
                 let act = &self.m.activities[a as usize];
-                t.is_none_or(|t| self.teacher.get(t).is_some_and(|x| act.teachers.contains(x)))
-                    && st.is_none_or(|s| self.act_sets[a as usize].iter().any(|x| x == s))
+                t.is_none_or(|t| {
+                    self.teacher
+                        .get(t)
+                        .is_some_and(|x| act.teachers.contains(x))
+                }) && st.is_none_or(|s| self.act_sets[a as usize].iter().any(|x| x == s))
                     && su.is_none_or(|s| self.subject.get(s) == Some(&act.subject))
                     && tg.is_none_or(|s| self.tag.get(s).is_some_and(|x| act.tags.contains(x)))
                     && dur.is_none_or(|d| d == act.duration)
@@ -188,16 +205,24 @@ impl Ctx {
     }
     fn teachers_or_one(&self, e: &Element, plural: bool) -> Result<Vec<Target>, Error> {
         if plural {
-            Ok((0..self.m.teachers.len() as Idx).map(Target::Teacher).collect())
+            Ok((0..self.m.teachers.len() as Idx)
+                .map(Target::Teacher)
+                .collect())
         } else {
             Ok(vec![Target::Teacher(self.teacher_of(e, "Teacher_Name")?)])
         }
     }
     fn students_or_set(&self, e: &Element, plural: bool) -> Result<Vec<Target>, Error> {
         if plural {
-            Ok((0..self.m.classes.len() as Idx).map(Target::Class).collect())
+            Ok((0..self.m.classes.len() as Idx)
+                .map(Target::Class)
+                .collect())
         } else {
-            Ok(self.set_of(e, "Students")?.into_iter().map(Target::Class).collect())
+            Ok(self
+                .set_of(e, "Students")?
+                .into_iter()
+                .map(Target::Class)
+                .collect())
         }
     }
 }
@@ -218,11 +243,18 @@ pub fn read(src: &str) -> Result<Model, Error> {
         half_days: mode == "Mornings_Afternoons",
     };
     if mode == "Terms" {
-        school.terms = root.get("Number_of_Terms").and_then(|t| t.parse().ok()).unwrap_or(1);
+        school.terms = root
+            .get("Number_of_Terms")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(1);
     }
     let names = |list: &str, item: &str| -> Vec<String> {
         root.child(list)
-            .map(|l| l.all(item).map(|d| d.get("Name").unwrap_or(d.text.trim()).to_string()).collect())
+            .map(|l| {
+                l.all(item)
+                    .map(|d| d.get("Name").unwrap_or(d.text.trim()).to_string())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     school.days = names("Days_List", "Day");
@@ -233,12 +265,28 @@ pub fn read(src: &str) -> Result<Model, Error> {
     school.periods = hours
         .iter()
         .enumerate()
-        .map(|(i, h)| Period { name: h.clone(), start: 60 * i as u32, end: 60 * i as u32 + 60 })
+        .map(|(i, h)| Period {
+            name: h.clone(),
+            start: 60 * i as u32,
+            end: 60 * i as u32 + 60,
+        })
         .collect();
     let mut cx = Ctx {
-        day: school.days.iter().enumerate().map(|(i, d)| (d.clone(), i as u16)).collect(),
-        hour: hours.iter().enumerate().map(|(i, d)| (d.clone(), i as u16)).collect(),
-        m: Model { schools: vec![school], ..Default::default() },
+        day: school
+            .days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.clone(), i as u16))
+            .collect(),
+        hour: hours
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.clone(), i as u16))
+            .collect(),
+        m: Model {
+            schools: vec![school],
+            ..Default::default()
+        },
         teacher: BTreeMap::new(),
         subject: BTreeMap::new(),
         tag: BTreeMap::new(),
@@ -267,21 +315,34 @@ pub fn read(src: &str) -> Result<Model, Error> {
         let mut class_of: BTreeMap<String, Idx> = BTreeMap::new();
         let mut atom = |cx: &mut Ctx, name: &str, n: u32| -> Idx {
             *class_of.entry(name.to_string()).or_insert_with(|| {
-                cx.m.classes.push(Class { name: name.to_string(), school: 0, students: n });
+                cx.m.classes.push(Class {
+                    name: name.to_string(),
+                    school: 0,
+                    students: n,
+                });
                 cx.m.classes.len() as Idx - 1
             })
         };
         for y in sl.all("Year") {
             let yn = y.get("Name").unwrap_or("").to_string();
-            let ystud = y.get("Number_of_Students").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let ystud = y
+                .get("Number_of_Students")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
             let mut yatoms = Vec::new();
             for g in y.all("Group") {
                 let gn = g.get("Name").unwrap_or("").to_string();
-                let gstud = g.get("Number_of_Students").and_then(|s| s.parse().ok()).unwrap_or(0);
+                let gstud = g
+                    .get("Number_of_Students")
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
                 let mut gatoms = Vec::new();
                 for s in g.all("Subgroup") {
                     let sn = s.get("Name").unwrap_or("").to_string();
-                    let n = s.get("Number_of_Students").and_then(|s| s.parse().ok()).unwrap_or(0);
+                    let n = s
+                        .get("Number_of_Students")
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0);
                     let c = atom(&mut cx, &sn, n);
                     cx.sets.entry(sn.clone()).or_default().push(c);
                     cx.set_students.insert(sn, n);
@@ -290,7 +351,10 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 if gatoms.is_empty() {
                     gatoms.push(atom(&mut cx, &gn, gstud));
                 }
-                cx.sets.entry(gn.clone()).or_default().extend(gatoms.iter().copied());
+                cx.sets
+                    .entry(gn.clone())
+                    .or_default()
+                    .extend(gatoms.iter().copied());
                 cx.set_students.insert(gn, gstud);
                 yatoms.extend(gatoms);
             }
@@ -311,9 +375,16 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 return Err(Error::Unsupported(vec!["virtual rooms".into()]));
             }
             let name = r.get("Name").unwrap_or("").to_string();
-            let cap = r.get("Capacity").and_then(|c| c.parse().ok()).unwrap_or(30000);
+            let cap = r
+                .get("Capacity")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(30000);
             cx.room.insert(name.clone(), cx.m.rooms.len() as Idx);
-            cx.m.rooms.push(Room { name, school: 0, capacity: cap });
+            cx.m.rooms.push(Room {
+                name,
+                school: 0,
+                capacity: cap,
+            });
         }
     }
     // Activities.
@@ -321,17 +392,24 @@ pub fn read(src: &str) -> Result<Model, Error> {
     let mut students_of: Vec<u32> = Vec::new();
     if let Some(al) = root.child("Activities_List") {
         for a in al.all("Activity") {
-            if a.get("Active").is_some_and(|s| s.eq_ignore_ascii_case("false")) {
+            if a.get("Active")
+                .is_some_and(|s| s.eq_ignore_ascii_case("false"))
+            {
                 continue;
             }
             let id: u32 = num(a, "Id")?;
             let dur: u16 = num(a, "Duration")?;
-            let group: u32 = a.get("Activity_Group_Id").and_then(|g| g.parse().ok()).unwrap_or(0);
+            let group: u32 = a
+                .get("Activity_Group_Id")
+                .and_then(|g| g.parse().ok())
+                .unwrap_or(0);
             let mut teachers = Vec::new();
             for t in a.all("Teacher") {
                 match cx.teacher.get(t.text.trim()) {
                     Some(&x) => teachers.push(x),
-                    None => return err(format!("activity {id}: unknown teacher {}", t.text.trim())),
+                    None => {
+                        return err(format!("activity {id}: unknown teacher {}", t.text.trim()));
+                    }
                 }
             }
             let subject = match a.get("Subject").and_then(|s| cx.subject.get(s)) {
@@ -363,7 +441,10 @@ pub fn read(src: &str) -> Result<Model, Error> {
             classes.dedup();
             let idx = cx.m.activities.len() as Idx;
             cx.act.insert(id, idx);
-            groups.entry(if group == 0 { u32::MAX - id } else { group }).or_default().push((id, idx));
+            groups
+                .entry(if group == 0 { u32::MAX - id } else { group })
+                .or_default()
+                .push((id, idx));
             cx.m.activities.push(Activity {
                 id,
                 school: 0,
@@ -395,7 +476,9 @@ pub fn read(src: &str) -> Result<Model, Error> {
     for list in ["Time_Constraints_List", "Space_Constraints_List"] {
         if let Some(l) = root.child(list) {
             for c in &l.children {
-                if c.get("Active").is_some_and(|s| s.eq_ignore_ascii_case("false")) {
+                if c.get("Active")
+                    .is_some_and(|s| s.eq_ignore_ascii_case("false"))
+                {
                     continue;
                 }
                 if !SUPPORTED.contains(&c.name.as_str()) {
@@ -411,8 +494,15 @@ pub fn read(src: &str) -> Result<Model, Error> {
     }
     let np = hours.len() as u16;
     for c in cons {
-        let w: f64 = c.get("Weight_Percentage").and_then(|w| w.parse().ok()).unwrap_or(100.0);
-        let name = c.name.strip_prefix("Constraint").unwrap_or(&c.name).to_string();
+        let w: f64 = c
+            .get("Weight_Percentage")
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(100.0);
+        let name = c
+            .name
+            .strip_prefix("Constraint")
+            .unwrap_or(&c.name)
+            .to_string();
         let n = name.as_str();
         let teachers_plural = n.starts_with("Teachers");
         let students_plural = n.starts_with("Students") && !n.starts_with("StudentsSet");
@@ -432,12 +522,24 @@ pub fn read(src: &str) -> Result<Model, Error> {
             "TeacherNotAvailableTimes" => {
                 let t = cx.teacher_of(c, "Teacher")?;
                 let slots = cx.slots(c, "Not_Available_Time", "Day", "Hour")?;
-                cx.rule(w, RuleKind::NotAvailable { target: Target::Teacher(t), slots });
+                cx.rule(
+                    w,
+                    RuleKind::NotAvailable {
+                        target: Target::Teacher(t),
+                        slots,
+                    },
+                );
             }
             "StudentsSetNotAvailableTimes" => {
                 let slots = cx.slots(c, "Not_Available_Time", "Day", "Hour")?;
                 for k in cx.set_of(c, "Students")? {
-                    cx.rule(w, RuleKind::NotAvailable { target: Target::Class(k), slots: slots.clone() });
+                    cx.rule(
+                        w,
+                        RuleKind::NotAvailable {
+                            target: Target::Class(k),
+                            slots: slots.clone(),
+                        },
+                    );
                 }
             }
             "RoomNotAvailableTimes" => {
@@ -449,32 +551,57 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 let activities = cx.acts(c, "Activity_Id")?;
                 let min_days = num(c, "MinDays")?;
                 let cons = flag(c, "Consecutive_If_Same_Day");
-                cx.rule(w, RuleKind::MinDaysBetween { activities, min_days, consecutive_if_same_day: cons });
+                cx.rule(
+                    w,
+                    RuleKind::MinDaysBetween {
+                        activities,
+                        min_days,
+                        consecutive_if_same_day: cons,
+                    },
+                );
             }
             "ActivityPreferredStartingTime" => {
-                let Some(a) = cx.act1(c, "Activity_Id")? else { continue };
+                let Some(a) = cx.act1(c, "Activity_Id")? else {
+                    continue;
+                };
                 let s = cx.slot(c, "Preferred_Day", "Preferred_Hour")?;
                 if w >= 100.0 {
                     cx.m.activities[a as usize].fixed.get_or_insert(s);
                 }
-                cx.rule(w, RuleKind::PreferredStarts { activities: vec![a], slots: vec![s] });
+                cx.rule(
+                    w,
+                    RuleKind::PreferredStarts {
+                        activities: vec![a],
+                        slots: vec![s],
+                    },
+                );
             }
-            "ActivityPreferredStartingTimes" | "ActivitiesPreferredStartingTimes" | "SubactivitiesPreferredStartingTimes" => {
+            "ActivityPreferredStartingTimes"
+            | "ActivitiesPreferredStartingTimes"
+            | "SubactivitiesPreferredStartingTimes" => {
                 let activities = if n.starts_with("ActivityP") {
                     cx.act1(c, "Activity_Id")?.into_iter().collect()
                 } else {
                     cx.filter(c)
                 };
-                let slots = cx.slots(c, "Preferred_Starting_Time", "Preferred_Starting_Day", "Preferred_Starting_Hour")?;
+                let slots = cx.slots(
+                    c,
+                    "Preferred_Starting_Time",
+                    "Preferred_Starting_Day",
+                    "Preferred_Starting_Hour",
+                )?;
                 cx.rule(w, RuleKind::PreferredStarts { activities, slots });
             }
-            "ActivityPreferredTimeSlots" | "ActivitiesPreferredTimeSlots" | "SubactivitiesPreferredTimeSlots" => {
+            "ActivityPreferredTimeSlots"
+            | "ActivitiesPreferredTimeSlots"
+            | "SubactivitiesPreferredTimeSlots" => {
                 let activities = if n.starts_with("ActivityP") {
                     cx.act1(c, "Activity_Id")?.into_iter().collect()
                 } else {
                     cx.filter(c)
                 };
-                let slots = cx.slots(c, "Preferred_Time_Slot", "Preferred_Day", "Preferred_Hour")?;
+                let slots =
+                    cx.slots(c, "Preferred_Time_Slot", "Preferred_Day", "Preferred_Hour")?;
                 cx.rule(w, RuleKind::PreferredSlots { activities, slots });
             }
             "ActivitiesSameStartingTime" => {
@@ -490,8 +617,10 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 cx.rule(w, RuleKind::NotOverlapping { activities });
             }
             "TwoActivitiesConsecutive" | "TwoActivitiesGrouped" => {
-                let (Some(first), Some(second)) = (cx.act1(c, "First_Activity_Id")?, cx.act1(c, "Second_Activity_Id")?)
-                else {
+                let (Some(first), Some(second)) = (
+                    cx.act1(c, "First_Activity_Id")?,
+                    cx.act1(c, "Second_Activity_Id")?,
+                ) else {
                     continue;
                 };
                 let k = if n == "TwoActivitiesGrouped" {
@@ -513,7 +642,14 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 let activities = cx.acts(c, "Activity_Id")?;
                 let slots = cx.slots(c, "Selected_Time_Slot", "Selected_Day", "Selected_Hour")?;
                 let max = num(c, "Max_Number_of_Occupied_Time_Slots")?;
-                cx.rule(w, RuleKind::OccupyMaxSlots { activities, slots, max });
+                cx.rule(
+                    w,
+                    RuleKind::OccupyMaxSlots {
+                        activities,
+                        slots,
+                        max,
+                    },
+                );
             }
             "ActivitiesOccupyMaxTerms" => {
                 let activities = cx.acts(c, "Activity_Id")?;
@@ -529,7 +665,11 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 let max = num(c, "Max_Gaps")?;
                 let week = n.ends_with("Week");
                 for target in entity(&cx)? {
-                    let k = if week { RuleKind::MaxGapsWeek { target, max } } else { RuleKind::MaxGapsDay { target, max } };
+                    let k = if week {
+                        RuleKind::MaxGapsWeek { target, max }
+                    } else {
+                        RuleKind::MaxGapsDay { target, max }
+                    };
                     cx.rule(w, k);
                 }
             }
@@ -543,7 +683,14 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 let min = num(c, "Minimum_Hours_Daily")?;
                 let allow_empty = n.starts_with("Teacher") || flag(c, "Allow_Empty_Days");
                 for target in entity(&cx)? {
-                    cx.rule(w, RuleKind::MinHoursDaily { target, min, allow_empty });
+                    cx.rule(
+                        w,
+                        RuleKind::MinHoursDaily {
+                            target,
+                            min,
+                            allow_empty,
+                        },
+                    );
                 }
             }
             _ if n.ends_with("MaxDaysPerWeek") && !n.contains("Interval") => {
@@ -573,11 +720,27 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 }
             }
             _ if n.ends_with("IntervalMaxDaysPerWeek") => {
-                let start = c.get("Interval_Start_Hour").and_then(|h| cx.hour.get(h)).copied().unwrap_or(0);
-                let end = c.get("Interval_End_Hour").and_then(|h| cx.hour.get(h)).copied().unwrap_or(np);
+                let start = c
+                    .get("Interval_Start_Hour")
+                    .and_then(|h| cx.hour.get(h))
+                    .copied()
+                    .unwrap_or(0);
+                let end = c
+                    .get("Interval_End_Hour")
+                    .and_then(|h| cx.hour.get(h))
+                    .copied()
+                    .unwrap_or(np);
                 let max = num(c, "Max_Days_Per_Week")?;
                 for target in entity(&cx)? {
-                    cx.rule(w, RuleKind::IntervalMaxDays { target, start, end, max });
+                    cx.rule(
+                        w,
+                        RuleKind::IntervalMaxDays {
+                            target,
+                            start,
+                            end,
+                            max,
+                        },
+                    );
                 }
             }
             _ if n.ends_with("EarlyMaxBeginningsAtSecondHour") => {
@@ -596,15 +759,29 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 // Room constraints: collect candidate sets per activity.
                 let (acts, rooms, home): (Vec<Idx>, Vec<Idx>, bool) = match n {
                     "ActivityPreferredRoom" => {
-                        if c.child("Number_of_Real_Rooms").is_some_and(|x| x.text.trim() != "0") {
+                        if c.child("Number_of_Real_Rooms")
+                            .is_some_and(|x| x.text.trim() != "0")
+                        {
                             return Err(Error::Unsupported(vec!["virtual rooms".into()]));
                         }
                         let r = cx.room_of(c.get("Room").unwrap_or(""))?;
-                        (cx.act1(c, "Activity_Id")?.into_iter().collect(), vec![r], false)
+                        (
+                            cx.act1(c, "Activity_Id")?.into_iter().collect(),
+                            vec![r],
+                            false,
+                        )
                     }
-                    "ActivityPreferredRooms" => (cx.act1(c, "Activity_Id")?.into_iter().collect(), cx.rooms_list(c)?, false),
-                    "SubjectPreferredRoom" | "SubjectPreferredRooms" | "SubjectActivityTagPreferredRoom"
-                    | "SubjectActivityTagPreferredRooms" | "ActivityTagPreferredRoom" | "ActivityTagPreferredRooms" => {
+                    "ActivityPreferredRooms" => (
+                        cx.act1(c, "Activity_Id")?.into_iter().collect(),
+                        cx.rooms_list(c)?,
+                        false,
+                    ),
+                    "SubjectPreferredRoom"
+                    | "SubjectPreferredRooms"
+                    | "SubjectActivityTagPreferredRoom"
+                    | "SubjectActivityTagPreferredRooms"
+                    | "ActivityTagPreferredRoom"
+                    | "ActivityTagPreferredRooms" => {
                         let su = c.get("Subject").map(|s| cx.subject.get(s).copied());
                         let tg = c.get("Activity_Tag").map(|s| cx.tag.get(s).copied());
                         let rooms = if n.ends_with("Room") {
@@ -623,8 +800,11 @@ pub fn read(src: &str) -> Result<Model, Error> {
                     }
                     "TeacherHomeRoom" | "TeacherHomeRooms" => {
                         let t = cx.teacher_of(c, "Teacher")?;
-                        let rooms =
-                            if n.ends_with("Room") { vec![cx.room_of(c.get("Room").unwrap_or(""))?] } else { cx.rooms_list(c)? };
+                        let rooms = if n.ends_with("Room") {
+                            vec![cx.room_of(c.get("Room").unwrap_or(""))?]
+                        } else {
+                            cx.rooms_list(c)?
+                        };
                         let acts = (0..cx.m.activities.len() as Idx)
                             .filter(|&a| cx.m.activities[a as usize].teachers == [t])
                             .collect();
@@ -632,8 +812,11 @@ pub fn read(src: &str) -> Result<Model, Error> {
                     }
                     "StudentsSetHomeRoom" | "StudentsSetHomeRooms" => {
                         let s = c.get("Students").unwrap_or("").to_string();
-                        let rooms =
-                            if n.ends_with("Room") { vec![cx.room_of(c.get("Room").unwrap_or(""))?] } else { cx.rooms_list(c)? };
+                        let rooms = if n.ends_with("Room") {
+                            vec![cx.room_of(c.get("Room").unwrap_or(""))?]
+                        } else {
+                            cx.rooms_list(c)?
+                        };
                         let acts = (0..cx.m.activities.len() as Idx)
                             .filter(|&a| cx.act_sets[a as usize] == [s.clone()])
                             .collect();
@@ -644,7 +827,13 @@ pub fn read(src: &str) -> Result<Model, Error> {
                 for &a in &acts {
                     cx.room_sets[a as usize].push((w >= 100.0, home, rooms.clone()));
                 }
-                cx.rule(w, RuleKind::PreferredRooms { activities: acts, rooms });
+                cx.rule(
+                    w,
+                    RuleKind::PreferredRooms {
+                        activities: acts,
+                        rooms,
+                    },
+                );
             }
         }
     }
@@ -675,7 +864,10 @@ pub fn read(src: &str) -> Result<Model, Error> {
         let mut cand: Vec<Idx> = hard.unwrap_or(soft).into_iter().collect();
         cand.retain(|&r| cx.m.rooms[r as usize].capacity >= students_of[a]);
         if cand.is_empty() {
-            return err(format!("activity {}: no room satisfies its hard room constraints and capacity", cx.m.activities[a].id));
+            return err(format!(
+                "activity {}: no room satisfies its hard room constraints and capacity",
+                cx.m.activities[a].id
+            ));
         }
         cx.m.activities[a].rooms = cand;
     }
@@ -690,7 +882,11 @@ pub fn timetable_of(m: &Model) -> Timetable {
     let mut t = Timetable::empty(m);
     for (a, act) in m.activities.iter().enumerate() {
         t.slots[a] = act.fixed;
-        t.rooms[a] = act.fixed_room.or(if act.rooms.len() == 1 { Some(act.rooms[0]) } else { None });
+        t.rooms[a] = act.fixed_room.or(if act.rooms.len() == 1 {
+            Some(act.rooms[0])
+        } else {
+            None
+        });
     }
     t
 }
@@ -698,11 +894,16 @@ pub fn timetable_of(m: &Model) -> Timetable {
 /// Write a solution: the input file plus, per activity, a permanently locked 100 % preferred starting time and,
 /// when it uses a room, a locked preferred room. FET can load the result and verify it.
 pub fn write(src: &str, m: &Model, t: &Timetable) -> Result<String, Error> {
-    let school = m.schools.first().ok_or_else(|| Error::Fet("model has no school".into()))?;
+    let school = m
+        .schools
+        .first()
+        .ok_or_else(|| Error::Fet("model has no school".into()))?;
     let mut time = String::new();
     let mut space = String::new();
     for (a, act) in m.activities.iter().enumerate() {
-        let Some(s) = t.slots.get(a).copied().flatten() else { continue };
+        let Some(s) = t.slots.get(a).copied().flatten() else {
+            continue;
+        };
         time.push_str(&format!(
             "<ConstraintActivityPreferredStartingTime>\n\t<Weight_Percentage>100</Weight_Percentage>\n\t<Activity_Id>{}</Activity_Id>\n\t<Preferred_Day>{}</Preferred_Day>\n\t<Preferred_Hour>{}</Preferred_Hour>\n\t<Permanently_Locked>true</Permanently_Locked>\n\t<Active>true</Active>\n\t<Comments>gongjin</Comments>\n</ConstraintActivityPreferredStartingTime>\n",
             act.id,
@@ -729,10 +930,20 @@ pub fn write(src: &str, m: &Model, t: &Timetable) -> Result<String, Error> {
         }
         let empty = format!("<{tag}/>");
         if let Some(i) = doc.rfind(&empty) {
-            return Ok(format!("{}<{tag}>\n{add}{close}{}", &doc[..i], &doc[i + empty.len()..]));
+            return Ok(format!(
+                "{}<{tag}>\n{add}{close}{}",
+                &doc[..i],
+                &doc[i + empty.len()..]
+            ));
         }
-        let end = doc.rfind("</fet>").ok_or_else(|| Error::Fet("no </fet>".into()))?;
-        Ok(format!("{}<{tag}>\n{add}{close}\n{}", &doc[..end], &doc[end..]))
+        let end = doc
+            .rfind("</fet>")
+            .ok_or_else(|| Error::Fet("no </fet>".into()))?;
+        Ok(format!(
+            "{}<{tag}>\n{add}{close}\n{}",
+            &doc[..end],
+            &doc[end..]
+        ))
     };
     let doc = insert(src.to_string(), "Time_Constraints_List", &time)?;
     insert(doc, "Space_Constraints_List", &space)

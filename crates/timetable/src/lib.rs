@@ -9,7 +9,11 @@
 //! - [`generate`]: joint multi-school instances.
 //!
 //! Pure: no IO, no clock, no threads. Time limits are the caller's, through `should_stop`.
-#![allow(clippy::needless_range_loop, clippy::too_many_arguments, clippy::type_complexity)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::too_many_arguments,
+    clippy::type_complexity
+)]
 
 pub mod eval;
 pub mod fet;

@@ -119,49 +119,136 @@ pub struct Window {
 #[serde(tag = "type")]
 pub enum RuleKind {
     /// Slots (of the target's school) the target may not use.
-    NotAvailable { target: Target, slots: Vec<Slot> },
-    RoomNotAvailable { room: Idx, slots: Vec<Slot> },
+    NotAvailable {
+        target: Target,
+        slots: Vec<Slot>,
+    },
+    RoomNotAvailable {
+        room: Idx,
+        slots: Vec<Slot>,
+    },
     /// Break slots of a school: no activity may occupy them.
-    Break { school: Idx, slots: Vec<Slot> },
+    Break {
+        school: Idx,
+        slots: Vec<Slot>,
+    },
     /// Each activity must start at one of these slots.
-    PreferredStarts { activities: Vec<Idx>, slots: Vec<Slot> },
+    PreferredStarts {
+        activities: Vec<Idx>,
+        slots: Vec<Slot>,
+    },
     /// Each activity must lie entirely within these slots.
-    PreferredSlots { activities: Vec<Idx>, slots: Vec<Slot> },
+    PreferredSlots {
+        activities: Vec<Idx>,
+        slots: Vec<Slot>,
+    },
     /// Each pair at least `min_days` apart; if on the same day and `consecutive_if_same_day`, adjacent.
-    MinDaysBetween { activities: Vec<Idx>, min_days: u16, consecutive_if_same_day: bool },
-    SameStart { activities: Vec<Idx> },
-    SameDay { activities: Vec<Idx> },
-    NotOverlapping { activities: Vec<Idx> },
+    MinDaysBetween {
+        activities: Vec<Idx>,
+        min_days: u16,
+        consecutive_if_same_day: bool,
+    },
+    SameStart {
+        activities: Vec<Idx>,
+    },
+    SameDay {
+        activities: Vec<Idx>,
+    },
+    NotOverlapping {
+        activities: Vec<Idx>,
+    },
     /// `second` starts right after `first` ends, same day.
-    Consecutive { first: Idx, second: Idx },
+    Consecutive {
+        first: Idx,
+        second: Idx,
+    },
     /// Adjacent on the same day, either order.
-    Grouped { first: Idx, second: Idx },
+    Grouped {
+        first: Idx,
+        second: Idx,
+    },
     /// Each activity is the last of the day for all its classes.
-    EndsDay { activities: Vec<Idx> },
-    OccupyMaxSlots { activities: Vec<Idx>, slots: Vec<Slot>, max: u16 },
-    MaxTerms { activities: Vec<Idx>, max: u16 },
-    MaxInTerm { activities: Vec<Idx>, max: u16 },
+    EndsDay {
+        activities: Vec<Idx>,
+    },
+    OccupyMaxSlots {
+        activities: Vec<Idx>,
+        slots: Vec<Slot>,
+        max: u16,
+    },
+    MaxTerms {
+        activities: Vec<Idx>,
+        max: u16,
+    },
+    MaxInTerm {
+        activities: Vec<Idx>,
+        max: u16,
+    },
     /// Each activity's room among these.
-    PreferredRooms { activities: Vec<Idx>, rooms: Vec<Idx> },
-    MaxGapsWeek { target: Target, max: u16 },
-    MaxGapsDay { target: Target, max: u16 },
-    MaxHoursDaily { target: Target, max: u16 },
-    MinHoursDaily { target: Target, min: u16, allow_empty: bool },
-    MaxDaysWeek { target: Target, max: u16 },
-    MinDaysWeek { target: Target, min: u16 },
+    PreferredRooms {
+        activities: Vec<Idx>,
+        rooms: Vec<Idx>,
+    },
+    MaxGapsWeek {
+        target: Target,
+        max: u16,
+    },
+    MaxGapsDay {
+        target: Target,
+        max: u16,
+    },
+    MaxHoursDaily {
+        target: Target,
+        max: u16,
+    },
+    MinHoursDaily {
+        target: Target,
+        min: u16,
+        allow_empty: bool,
+    },
+    MaxDaysWeek {
+        target: Target,
+        max: u16,
+    },
+    MinDaysWeek {
+        target: Target,
+        min: u16,
+    },
     /// Runs of consecutive busy periods (of activities with `tag`, if set) at most `max`.
-    MaxHoursContinuously { target: Target, max: u16, tag: Option<Idx> },
+    MaxHoursContinuously {
+        target: Target,
+        max: u16,
+        tag: Option<Idx>,
+    },
     /// Days with a busy period in `[start, end)` at most `max`.
-    IntervalMaxDays { target: Target, start: u16, end: u16, max: u16 },
+    IntervalMaxDays {
+        target: Target,
+        start: u16,
+        end: u16,
+        max: u16,
+    },
     /// Days starting one free period late at most `max`; never two or more late.
-    EarlyMaxBeginningsSecond { target: Target, max: u16 },
+    EarlyMaxBeginningsSecond {
+        target: Target,
+        max: u16,
+    },
     /// Half-day mode: afternoons (odd days) used at most `max`.
-    MaxAfternoons { target: Target, max: u16 },
+    MaxAfternoons {
+        target: Target,
+        max: u16,
+    },
     /// Synchronous link (同步课堂): the activities, at different schools, overlap in clock time for the whole
     /// shorter lesson, up to `tolerance` minutes.
-    Sync { activities: Vec<Idx>, tolerance: u32 },
+    Sync {
+        activities: Vec<Idx>,
+        tolerance: u32,
+    },
     /// Joint block (周周有约): all `teachers` free during one of the `candidates` windows (one = fixed).
-    JointBlock { name: String, teachers: Vec<Idx>, candidates: Vec<Window> },
+    JointBlock {
+        name: String,
+        teachers: Vec<Idx>,
+        candidates: Vec<Window>,
+    },
 }
 
 /// Minutes a teacher needs between two schools (symmetric).
@@ -200,7 +287,11 @@ pub struct Timetable {
 
 impl Timetable {
     pub fn empty(m: &Model) -> Self {
-        let nb = m.rules.iter().filter(|r| matches!(r.kind, RuleKind::JointBlock { .. })).count();
+        let nb = m
+            .rules
+            .iter()
+            .filter(|r| matches!(r.kind, RuleKind::JointBlock { .. }))
+            .count();
         Timetable {
             slots: vec![None; m.activities.len()],
             rooms: vec![None; m.activities.len()],
@@ -237,7 +328,9 @@ impl Model {
         let bad = |m: String| Err(crate::Error::Invalid(m));
         for (i, s) in self.schools.iter().enumerate() {
             if s.days.is_empty() || s.periods.is_empty() || s.periods.len() > 64 {
-                return bad(format!("school {i}: needs 1..=64 periods and at least one day"));
+                return bad(format!(
+                    "school {i}: needs 1..=64 periods and at least one day"
+                ));
             }
             if s.periods.iter().any(|p| p.end <= p.start) {
                 return bad(format!("school {i}: a period ends before it starts"));
@@ -256,21 +349,34 @@ impl Model {
         }
         for (i, a) in self.activities.iter().enumerate() {
             if a.school >= ns
-                || a.teachers.iter().any(|&t| t as usize >= self.teachers.len())
-                || a.classes.iter().any(|&c| c as usize >= self.classes.len() || self.classes[c as usize].school != a.school)
-                || a.rooms.iter().any(|&r| r as usize >= self.rooms.len() || self.rooms[r as usize].school != a.school)
+                || a.teachers
+                    .iter()
+                    .any(|&t| t as usize >= self.teachers.len())
+                || a.classes.iter().any(|&c| {
+                    c as usize >= self.classes.len() || self.classes[c as usize].school != a.school
+                })
+                || a.rooms.iter().any(|&r| {
+                    r as usize >= self.rooms.len() || self.rooms[r as usize].school != a.school
+                })
                 || a.subject as usize >= self.subjects.len().max(1)
             {
                 return bad(format!("activity {i} (id {}): bad reference", a.id));
             }
             let s = &self.schools[a.school as usize];
             if a.duration == 0 || a.duration as usize > s.periods.len() {
-                return bad(format!("activity {i} (id {}): duration {} does not fit a day", a.id, a.duration));
+                return bad(format!(
+                    "activity {i} (id {}): duration {} does not fit a day",
+                    a.id, a.duration
+                ));
             }
             if let Some(f) = a.fixed
-                && (f.day as usize >= s.days.len() || f.period as usize + a.duration as usize > s.periods.len())
+                && (f.day as usize >= s.days.len()
+                    || f.period as usize + a.duration as usize > s.periods.len())
             {
-                return bad(format!("activity {i} (id {}): locked slot outside the week", a.id));
+                return bad(format!(
+                    "activity {i} (id {}): locked slot outside the week",
+                    a.id
+                ));
             }
         }
         let na = self.activities.len() as u32;
@@ -288,7 +394,9 @@ impl Model {
                 | RuleKind::MaxInTerm { activities, .. }
                 | RuleKind::PreferredRooms { activities, .. }
                 | RuleKind::Sync { activities, .. } => activities.clone(),
-                RuleKind::Consecutive { first, second } | RuleKind::Grouped { first, second } => vec![*first, *second],
+                RuleKind::Consecutive { first, second } | RuleKind::Grouped { first, second } => {
+                    vec![*first, *second]
+                }
                 _ => vec![],
             };
             if acts.iter().any(|&a| a >= na) {
@@ -303,10 +411,17 @@ impl Model {
                     return bad(format!("rule {i}: unknown target"));
                 }
             }
-            if let RuleKind::JointBlock { teachers, candidates, .. } = &r.kind
-                && (candidates.is_empty() || teachers.iter().any(|&t| t as usize >= self.teachers.len()))
+            if let RuleKind::JointBlock {
+                teachers,
+                candidates,
+                ..
+            } = &r.kind
+                && (candidates.is_empty()
+                    || teachers.iter().any(|&t| t as usize >= self.teachers.len()))
             {
-                return bad(format!("rule {i}: joint block needs candidates and known teachers"));
+                return bad(format!(
+                    "rule {i}: joint block needs candidates and known teachers"
+                ));
             }
         }
         Ok(())

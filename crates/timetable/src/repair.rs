@@ -57,5 +57,10 @@ pub fn repair(
             })
         })
         .collect();
-    Ok(RepairResult { timetable: tt, report, changes, iterations })
+    Ok(RepairResult {
+        timetable: tt,
+        report,
+        changes,
+        iterations,
+    })
 }

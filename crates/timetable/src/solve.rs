@@ -22,7 +22,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { seed: 1, budget: 2_000_000, history: 1000, stop_at_first_feasible: false }
+        Options {
+            seed: 1,
+            budget: 2_000_000,
+            history: 1000,
+            stop_at_first_feasible: false,
+        }
     }
 }
 
@@ -210,8 +215,12 @@ impl<'m> Search<'m> {
                             if (s.day as usize) < m.schools[sc as usize].days.len() {
                                 let i = self.sd(sc, s.day);
                                 match target {
-                                    Target::Teacher(t) => self.texcl[*t as usize * self.sds + i] |= 1 << s.period,
-                                    Target::Class(k) => self.cexcl[*k as usize * self.sds + i] |= 1 << s.period,
+                                    Target::Teacher(t) => {
+                                        self.texcl[*t as usize * self.sds + i] |= 1 << s.period
+                                    }
+                                    Target::Class(k) => {
+                                        self.cexcl[*k as usize * self.sds + i] |= 1 << s.period
+                                    }
                                 }
                             }
                         }
@@ -238,7 +247,10 @@ impl<'m> Search<'m> {
             let v = allowed[a].get_or_insert_with(|| vec![true; s.days.len() * np]);
             for d in 0..s.days.len() {
                 for p in 0..np {
-                    if !ok(Slot { day: d as u16, period: p as u16 }) {
+                    if !ok(Slot {
+                        day: d as u16,
+                        period: p as u16,
+                    }) {
                         v[d * np + p] = false;
                     }
                 }
@@ -256,7 +268,14 @@ impl<'m> Search<'m> {
                         let d = m.activities[a as usize].duration;
                         restrict(
                             a as usize,
-                            &|s| (0..d).all(|k| slots.contains(&Slot { day: s.day, period: s.period + k })),
+                            &|s| {
+                                (0..d).all(|k| {
+                                    slots.contains(&Slot {
+                                        day: s.day,
+                                        period: s.period + k,
+                                    })
+                                })
+                            },
                             m,
                         );
                     }
@@ -284,7 +303,10 @@ impl<'m> Search<'m> {
             let mut dom = Vec::new();
             for d in 0..s.days.len() {
                 for p in 0..np {
-                    let sl = Slot { day: d as u16, period: p as u16 };
+                    let sl = Slot {
+                        day: d as u16,
+                        period: p as u16,
+                    };
                     let fits = p + act.duration as usize <= np;
                     let ok = fits
                         && act.fixed.is_none_or(|f| f == sl)
@@ -300,7 +322,10 @@ impl<'m> Search<'m> {
                 // Nothing satisfies every hard unary rule: search over every fitting start (reported as violated).
                 for d in 0..s.days.len() {
                     for p in 0..np {
-                        let sl = Slot { day: d as u16, period: p as u16 };
+                        let sl = Slot {
+                            day: d as u16,
+                            period: p as u16,
+                        };
                         if p + act.duration as usize <= np && act.fixed.is_none_or(|f| f == sl) {
                             v[d * np + p] = true;
                             dom.push(sl);
@@ -314,12 +339,12 @@ impl<'m> Search<'m> {
         // Scoped rules.
         for (ri, r) in m.rules.iter().enumerate() {
             let scope: Vec<Idx> = match &r.kind {
-                RuleKind::RoomNotAvailable { room, .. } => {
-                    (0..self.n as Idx).filter(|&a| m.activities[a as usize].rooms.contains(room)).collect()
-                }
-                RuleKind::Break { school, .. } => {
-                    (0..self.n as Idx).filter(|&a| m.activities[a as usize].school == *school).collect()
-                }
+                RuleKind::RoomNotAvailable { room, .. } => (0..self.n as Idx)
+                    .filter(|&a| m.activities[a as usize].rooms.contains(room))
+                    .collect(),
+                RuleKind::Break { school, .. } => (0..self.n as Idx)
+                    .filter(|&a| m.activities[a as usize].school == *school)
+                    .collect(),
                 RuleKind::EndsDay { activities } => {
                     let mut v = activities.clone();
                     for &a in activities {
@@ -332,7 +357,10 @@ impl<'m> Search<'m> {
                 RuleKind::JointBlock { teachers, .. } => {
                     self.block_rule.push(self.rules.len());
                     self.block.push(0);
-                    teachers.iter().flat_map(|&t| self.t_acts[t as usize].iter().copied()).collect()
+                    teachers
+                        .iter()
+                        .flat_map(|&t| self.t_acts[t as usize].iter().copied())
+                        .collect()
                 }
                 RuleKind::Sync { activities, .. } => {
                     for &a in activities {
@@ -358,7 +386,8 @@ impl<'m> Search<'m> {
                         | RuleKind::MaxTerms { activities, .. }
                         | RuleKind::MaxInTerm { activities, .. }
                         | RuleKind::PreferredRooms { activities, .. } => activities.clone(),
-                        RuleKind::Consecutive { first, second } | RuleKind::Grouped { first, second } => {
+                        RuleKind::Consecutive { first, second }
+                        | RuleKind::Grouped { first, second } => {
                             vec![*first, *second]
                         }
                         _ => Vec::new(),
@@ -412,7 +441,8 @@ impl<'m> Search<'m> {
     fn occupy(&mut self, a: usize, s: Slot, room: Option<Idx>, add: bool) {
         let act = &self.m.activities[a];
         let sc = act.school;
-        let base = self.off[sc as usize] + s.day as usize * self.np[sc as usize] + s.period as usize;
+        let base =
+            self.off[sc as usize] + s.day as usize * self.np[sc as usize] + s.period as usize;
         let sdi = self.sd(sc, s.day);
         let span = bits(s.period, s.period + act.duration);
         let cells = self.cells;
@@ -510,7 +540,11 @@ impl<'m> Search<'m> {
     }
 
     /// Apply changes; returns the new total and leaves the rule costs in scratch for commit/rollback.
-    fn apply(&mut self, changes: &[(usize, Option<Slot>, Option<Idx>)], block: Option<(usize, u32)>) -> i64 {
+    fn apply(
+        &mut self,
+        changes: &[(usize, Option<Slot>, Option<Idx>)],
+        block: Option<(usize, u32)>,
+    ) -> i64 {
         self.stamp_now = self.stamp_now.wrapping_add(1);
         if self.stamp_now == 0 {
             self.stamp.iter_mut().for_each(|x| *x = 0);
@@ -558,7 +592,11 @@ impl<'m> Search<'m> {
         }
     }
 
-    fn rollback(&mut self, undo: &[(usize, Option<Slot>, Option<Idx>)], block: Option<(usize, u32)>) {
+    fn rollback(
+        &mut self,
+        undo: &[(usize, Option<Slot>, Option<Idx>)],
+        block: Option<(usize, u32)>,
+    ) {
         for &(a, s, r) in undo.iter().rev() {
             self.set(a, s, r);
         }
@@ -600,11 +638,21 @@ impl<'m> Search<'m> {
         let acts = &self.t_acts[t as usize];
         let mut u = 0;
         for (i, &x) in acts.iter().enumerate() {
-            let Some(sx) = self.slot[x as usize] else { continue };
+            let Some(sx) = self.slot[x as usize] else {
+                continue;
+            };
             for &y in &acts[i + 1..] {
-                let Some(sy) = self.slot[y as usize] else { continue };
-                let (ax, ay) = (&self.m.activities[x as usize], &self.m.activities[y as usize]);
-                if sx.day != sy.day || ax.school == ay.school || self.partners[x as usize].contains(&y) {
+                let Some(sy) = self.slot[y as usize] else {
+                    continue;
+                };
+                let (ax, ay) = (
+                    &self.m.activities[x as usize],
+                    &self.m.activities[y as usize],
+                );
+                if sx.day != sy.day
+                    || ax.school == ay.school
+                    || self.partners[x as usize].contains(&y)
+                {
                     continue;
                 }
                 let (s1, e1) = self.m.clock(x as usize, sx);
@@ -647,7 +695,13 @@ impl<'m> Search<'m> {
     }
 
     fn per_day<F: Fn(u64, u64) -> u64>(&self, tg: Target, f: F) -> Vec<u64> {
-        let nd = self.m.schools.iter().map(|s| s.days.len()).max().unwrap_or(0);
+        let nd = self
+            .m
+            .schools
+            .iter()
+            .map(|s| s.days.len())
+            .max()
+            .unwrap_or(0);
         let mut h = vec![0u64; nd];
         for (_, d, mk, ex) in self.day_masks(tg) {
             h[d as usize] += f(mk, ex);
@@ -665,7 +719,9 @@ impl<'m> Search<'m> {
             d / (s.days.len() as u16 / s.terms.max(1)).max(1)
         };
         match &rule.kind {
-            RuleKind::NotAvailable { slots, .. } | RuleKind::RoomNotAvailable { slots, .. } | RuleKind::Break { slots, .. } => {
+            RuleKind::NotAvailable { slots, .. }
+            | RuleKind::RoomNotAvailable { slots, .. }
+            | RuleKind::Break { slots, .. } => {
                 let room = match rule.kind {
                     RuleKind::RoomNotAvailable { room, .. } => Some(room),
                     _ => None,
@@ -677,25 +733,36 @@ impl<'m> Search<'m> {
                         continue;
                     }
                     for sl in slots {
-                        if sl.day == s.day && sl.period >= s.period && sl.period < s.period + dur(a) {
+                        if sl.day == s.day && sl.period >= s.period && sl.period < s.period + dur(a)
+                        {
                             u += 1;
                         }
                     }
                 }
                 u
             }
-            RuleKind::PreferredStarts { activities, slots } => {
-                activities.iter().filter(|&&a| get(a).is_some_and(|s| !slots.contains(&s))).count() as u64
-            }
+            RuleKind::PreferredStarts { activities, slots } => activities
+                .iter()
+                .filter(|&&a| get(a).is_some_and(|s| !slots.contains(&s)))
+                .count() as u64,
             RuleKind::PreferredSlots { activities, slots } => activities
                 .iter()
                 .filter(|&&a| {
                     get(a).is_some_and(|s| {
-                        (0..dur(a)).any(|k| !slots.contains(&Slot { day: s.day, period: s.period + k }))
+                        (0..dur(a)).any(|k| {
+                            !slots.contains(&Slot {
+                                day: s.day,
+                                period: s.period + k,
+                            })
+                        })
                     })
                 })
                 .count() as u64,
-            RuleKind::MinDaysBetween { activities, min_days, consecutive_if_same_day } => {
+            RuleKind::MinDaysBetween {
+                activities,
+                min_days,
+                consecutive_if_same_day,
+            } => {
                 let mut u = 0;
                 for (i, &x) in activities.iter().enumerate() {
                     let Some(sx) = get(x) else { continue };
@@ -721,9 +788,19 @@ impl<'m> Search<'m> {
                 let keys: Vec<(u16, u16)> = activities
                     .iter()
                     .filter_map(|&a| get(a))
-                    .map(|s| if by_day { (s.day, 0) } else { (s.day, s.period) })
+                    .map(|s| {
+                        if by_day {
+                            (s.day, 0)
+                        } else {
+                            (s.day, s.period)
+                        }
+                    })
                     .collect();
-                let best = keys.iter().map(|k| keys.iter().filter(|x| *x == k).count()).max().unwrap_or(0);
+                let best = keys
+                    .iter()
+                    .map(|k| keys.iter().filter(|x| *x == k).count())
+                    .max()
+                    .unwrap_or(0);
                 (keys.len() - best) as u64
             }
             RuleKind::NotOverlapping { activities } => {
@@ -746,7 +823,8 @@ impl<'m> Search<'m> {
                 match (get(*first), get(*second)) {
                     (Some(a), Some(b)) => {
                         let ok = a.day == b.day
-                            && (a.period + dur(*first) == b.period || (either && b.period + dur(*second) == a.period));
+                            && (a.period + dur(*first) == b.period
+                                || (either && b.period + dur(*second) == a.period));
                         !ok as u64
                     }
                     _ => 0,
@@ -758,7 +836,8 @@ impl<'m> Search<'m> {
                     let Some(s) = get(a) else { continue };
                     let end = s.period + dur(a);
                     for &k in &m.activities[a as usize].classes {
-                        let i = k as usize * self.sds + self.sd(m.activities[a as usize].school, s.day);
+                        let i =
+                            k as usize * self.sds + self.sd(m.activities[a as usize].school, s.day);
                         if self.cmask[i] >> end != 0 {
                             u += 1;
                         }
@@ -766,12 +845,19 @@ impl<'m> Search<'m> {
                 }
                 u
             }
-            RuleKind::OccupyMaxSlots { activities, slots, max } => {
+            RuleKind::OccupyMaxSlots {
+                activities,
+                slots,
+                max,
+            } => {
                 let mut used: Vec<Slot> = Vec::new();
                 for &a in activities {
                     if let Some(s) = get(a) {
                         for k in 0..dur(a) {
-                            let x = Slot { day: s.day, period: s.period + k };
+                            let x = Slot {
+                                day: s.day,
+                                period: s.period + k,
+                            };
                             if slots.contains(&x) && !used.contains(&x) {
                                 used.push(x);
                             }
@@ -781,13 +867,19 @@ impl<'m> Search<'m> {
                 (used.len() as u64).saturating_sub(*max as u64)
             }
             RuleKind::MaxTerms { activities, max } => {
-                let mut t: Vec<u16> = activities.iter().filter_map(|&a| get(a).map(|s| term_of(a, s.day))).collect();
+                let mut t: Vec<u16> = activities
+                    .iter()
+                    .filter_map(|&a| get(a).map(|s| term_of(a, s.day)))
+                    .collect();
                 t.sort_unstable();
                 t.dedup();
                 (t.len() as u64).saturating_sub(*max as u64)
             }
             RuleKind::MaxInTerm { activities, max } => {
-                let mut t: Vec<u16> = activities.iter().filter_map(|&a| get(a).map(|s| term_of(a, s.day))).collect();
+                let mut t: Vec<u16> = activities
+                    .iter()
+                    .filter_map(|&a| get(a).map(|s| term_of(a, s.day)))
+                    .collect();
                 t.sort_unstable();
                 let mut u = 0;
                 let mut i = 0;
@@ -800,32 +892,52 @@ impl<'m> Search<'m> {
             }
             RuleKind::PreferredRooms { activities, rooms } => activities
                 .iter()
-                .filter(|&&a| !self.room[a as usize].is_some_and(|x| rooms.contains(&x)) && get(a).is_some())
+                .filter(|&&a| {
+                    !self.room[a as usize].is_some_and(|x| rooms.contains(&x)) && get(a).is_some()
+                })
                 .count() as u64,
             RuleKind::MaxGapsWeek { target, max } => {
-                let g: u64 = self.day_masks(*target).iter().map(|(_, _, mk, ex)| mask_gaps(*mk, *ex)).sum();
+                let g: u64 = self
+                    .day_masks(*target)
+                    .iter()
+                    .map(|(_, _, mk, ex)| mask_gaps(*mk, *ex))
+                    .sum();
                 g.saturating_sub(*max as u64)
             }
-            RuleKind::MaxGapsDay { target, max } => {
-                self.per_day(*target, mask_gaps).iter().map(|g| g.saturating_sub(*max as u64)).sum()
-            }
+            RuleKind::MaxGapsDay { target, max } => self
+                .per_day(*target, mask_gaps)
+                .iter()
+                .map(|g| g.saturating_sub(*max as u64))
+                .sum(),
             RuleKind::MaxHoursDaily { target, max } => self
                 .per_day(*target, |mk, _| mk.count_ones() as u64)
                 .iter()
                 .map(|h| h.saturating_sub(*max as u64))
                 .sum(),
-            RuleKind::MinHoursDaily { target, min, allow_empty } => self
+            RuleKind::MinHoursDaily {
+                target,
+                min,
+                allow_empty,
+            } => self
                 .per_day(*target, |mk, _| mk.count_ones() as u64)
                 .iter()
                 .filter(|&&h| h > 0 || !allow_empty)
                 .map(|&h| (*min as u64).saturating_sub(h))
                 .sum(),
             RuleKind::MaxDaysWeek { target, max } => {
-                let d = self.per_day(*target, |mk, _| mk.count_ones() as u64).iter().filter(|&&h| h > 0).count();
+                let d = self
+                    .per_day(*target, |mk, _| mk.count_ones() as u64)
+                    .iter()
+                    .filter(|&&h| h > 0)
+                    .count();
                 (d as u64).saturating_sub(*max as u64)
             }
             RuleKind::MinDaysWeek { target, min } => {
-                let d = self.per_day(*target, |mk, _| mk.count_ones() as u64).iter().filter(|&&h| h > 0).count();
+                let d = self
+                    .per_day(*target, |mk, _| mk.count_ones() as u64)
+                    .iter()
+                    .filter(|&&h| h > 0)
+                    .count();
                 (*min as u64).saturating_sub(d as u64)
             }
             RuleKind::MaxHoursContinuously { target, max, tag } => {
@@ -861,9 +973,18 @@ impl<'m> Search<'m> {
                 }
                 u
             }
-            RuleKind::IntervalMaxDays { target, start, end, max } => {
+            RuleKind::IntervalMaxDays {
+                target,
+                start,
+                end,
+                max,
+            } => {
                 let iv = bits(*start, *end);
-                let d = self.per_day(*target, |mk, _| (mk & iv != 0) as u64).iter().filter(|&&h| h > 0).count();
+                let d = self
+                    .per_day(*target, |mk, _| (mk & iv != 0) as u64)
+                    .iter()
+                    .filter(|&&h| h > 0)
+                    .count();
                 (d as u64).saturating_sub(*max as u64)
             }
             RuleKind::EarlyMaxBeginningsSecond { target, max } => {
@@ -883,10 +1004,17 @@ impl<'m> Search<'m> {
             }
             RuleKind::MaxAfternoons { target, max } => {
                 let h = self.per_day(*target, |mk, _| mk.count_ones() as u64);
-                let aft = h.iter().enumerate().filter(|(d, x)| d % 2 == 1 && **x > 0).count() as u64;
+                let aft = h
+                    .iter()
+                    .enumerate()
+                    .filter(|(d, x)| d % 2 == 1 && **x > 0)
+                    .count() as u64;
                 aft.saturating_sub(*max as u64)
             }
-            RuleKind::Sync { activities, tolerance } => {
+            RuleKind::Sync {
+                activities,
+                tolerance,
+            } => {
                 let mut u = 0;
                 for (i, &x) in activities.iter().enumerate() {
                     for &y in &activities[i + 1..] {
@@ -927,14 +1055,17 @@ impl<'m> Search<'m> {
         let m = self.m;
         match self.rules[r] {
             CRule::Model(ri) => match &m.rules[ri].kind {
-                RuleKind::RoomNotAvailable { room, .. } => {
-                    (0..self.n as Idx).filter(|&a| m.activities[a as usize].rooms.contains(room)).collect()
-                }
-                RuleKind::Break { school, .. } => {
-                    (0..self.n as Idx).filter(|&a| m.activities[a as usize].school == *school).collect()
-                }
+                RuleKind::RoomNotAvailable { room, .. } => (0..self.n as Idx)
+                    .filter(|&a| m.activities[a as usize].rooms.contains(room))
+                    .collect(),
+                RuleKind::Break { school, .. } => (0..self.n as Idx)
+                    .filter(|&a| m.activities[a as usize].school == *school)
+                    .collect(),
                 RuleKind::JointBlock { teachers, .. } => {
-                    let mut v: Vec<Idx> = teachers.iter().flat_map(|&t| self.t_acts[t as usize].iter().copied()).collect();
+                    let mut v: Vec<Idx> = teachers
+                        .iter()
+                        .flat_map(|&t| self.t_acts[t as usize].iter().copied())
+                        .collect();
                     v.sort_unstable();
                     v.dedup();
                     v
@@ -954,22 +1085,35 @@ impl<'m> Search<'m> {
     fn conflicted(&self, a: usize) -> bool {
         let Some(s) = self.slot[a] else { return true };
         let act = &self.m.activities[a];
-        let base = self.off[act.school as usize] + s.day as usize * self.np[act.school as usize] + s.period as usize;
+        let base = self.off[act.school as usize]
+            + s.day as usize * self.np[act.school as usize]
+            + s.period as usize;
         for k in 0..act.duration as usize {
             let c = base + k;
-            if act.teachers.iter().any(|&t| self.tcnt[t as usize * self.cells + c] > 1)
-                || act.classes.iter().any(|&x| self.ccnt[x as usize * self.cells + c] > 1)
-                || (!act.rooms.is_empty() && self.room[a].is_none_or(|r| self.rcnt[r as usize * self.cells + c] > 1))
+            if act
+                .teachers
+                .iter()
+                .any(|&t| self.tcnt[t as usize * self.cells + c] > 1)
+                || act
+                    .classes
+                    .iter()
+                    .any(|&x| self.ccnt[x as usize * self.cells + c] > 1)
+                || (!act.rooms.is_empty()
+                    && self.room[a].is_none_or(|r| self.rcnt[r as usize * self.cells + c] > 1))
             {
                 return true;
             }
         }
-        self.rules_of[a].iter().any(|&r| self.rule_cost[r as usize].0 > 0)
+        self.rules_of[a]
+            .iter()
+            .any(|&r| self.rule_cost[r as usize].0 > 0)
     }
 
     fn room_free(&self, a: usize, s: Slot, r: Idx) -> bool {
         let act = &self.m.activities[a];
-        let base = self.off[act.school as usize] + s.day as usize * self.np[act.school as usize] + s.period as usize;
+        let base = self.off[act.school as usize]
+            + s.day as usize * self.np[act.school as usize]
+            + s.period as usize;
         (0..act.duration as usize).all(|k| {
             let c = self.rcnt[r as usize * self.cells + base + k];
             c == 0 || (self.slot[a].is_some_and(|o| o == s) && self.room[a] == Some(r) && c == 1)
@@ -999,9 +1143,21 @@ impl<'m> Search<'m> {
         let mut order: Vec<usize> = (0..self.n).filter(|&a| self.slot[a].is_none()).collect();
         let key = |a: usize| {
             let act = &self.m.activities[a];
-            let deg = act.teachers.iter().map(|&t| self.t_acts[t as usize].len()).sum::<usize>()
-                + act.classes.iter().map(|&k| self.c_acts[k as usize].len()).sum::<usize>();
-            (act.fixed.is_none(), self.domain[a].len(), usize::MAX - deg * act.duration as usize)
+            let deg = act
+                .teachers
+                .iter()
+                .map(|&t| self.t_acts[t as usize].len())
+                .sum::<usize>()
+                + act
+                    .classes
+                    .iter()
+                    .map(|&k| self.c_acts[k as usize].len())
+                    .sum::<usize>();
+            (
+                act.fixed.is_none(),
+                self.domain[a].len(),
+                usize::MAX - deg * act.duration as usize,
+            )
         };
         order.sort_by_key(|&a| key(a));
         for a in order {
@@ -1030,19 +1186,35 @@ impl<'m> Search<'m> {
     }
 
     fn timetable(&self) -> Timetable {
-        Timetable { slots: self.slot.clone(), rooms: self.room.clone(), blocks: self.block.iter().map(|&b| Some(b)).collect() }
+        Timetable {
+            slots: self.slot.clone(),
+            rooms: self.room.clone(),
+            blocks: self.block.iter().map(|&b| Some(b)).collect(),
+        }
     }
 
-    fn random_move(&mut self) -> Option<(Vec<(usize, Option<Slot>, Option<Idx>)>, Option<(usize, u32)>)> {
+    fn random_move(
+        &mut self,
+    ) -> Option<(
+        Vec<(usize, Option<Slot>, Option<Idx>)>,
+        Option<(usize, u32)>,
+    )> {
         let n = self.n;
         if n == 0 {
             return None;
         }
         if !self.block.is_empty() && self.rng.random_range(0..20) == 0 {
             let b = self.rng.random_range(0..self.block.len());
-            let CRule::Model(ri) = self.rules[self.block_rule[b]] else { return None };
-            let RuleKind::JointBlock { candidates, .. } = &self.m.rules[ri].kind else { return None };
-            return Some((Vec::new(), Some((b, self.rng.random_range(0..candidates.len() as u32)))));
+            let CRule::Model(ri) = self.rules[self.block_rule[b]] else {
+                return None;
+            };
+            let RuleKind::JointBlock { candidates, .. } = &self.m.rules[ri].kind else {
+                return None;
+            };
+            return Some((
+                Vec::new(),
+                Some((b, self.rng.random_range(0..candidates.len() as u32))),
+            ));
         }
         let mut a = self.rng.random_range(0..n);
         if self.hard() > 0 && self.rng.random_range(0..10) < 8 {
@@ -1079,9 +1251,20 @@ impl<'m> Search<'m> {
             {
                 return None;
             }
-            let (ra, rb) = (self.room[b].filter(|_| !act.rooms.is_empty()), self.room[a].filter(|_| !ma.rooms.is_empty()));
-            let ra = if ra.is_some_and(|r| act.rooms.contains(&r)) { ra } else { self.pick_room(a, sb) };
-            let rb = if rb.is_some_and(|r| ma.rooms.contains(&r)) { rb } else { self.pick_room(b, sa) };
+            let (ra, rb) = (
+                self.room[b].filter(|_| !act.rooms.is_empty()),
+                self.room[a].filter(|_| !ma.rooms.is_empty()),
+            );
+            let ra = if ra.is_some_and(|r| act.rooms.contains(&r)) {
+                ra
+            } else {
+                self.pick_room(a, sb)
+            };
+            let rb = if rb.is_some_and(|r| ma.rooms.contains(&r)) {
+                rb
+            } else {
+                self.pick_room(b, sa)
+            };
             return Some((vec![(a, Some(sb), ra), (b, Some(sa), rb)], None));
         }
         if roll == 3 && act.rooms.len() > 1 && act.fixed_room.is_none() {
@@ -1115,9 +1298,13 @@ impl<'m> Search<'m> {
                 break;
             }
             it += 1;
-            let Some((changes, block)) = self.random_move() else { continue };
-            let undo: Vec<(usize, Option<Slot>, Option<Idx>)> =
-                changes.iter().map(|&(a, _, _)| (a, self.slot[a], self.room[a])).collect();
+            let Some((changes, block)) = self.random_move() else {
+                continue;
+            };
+            let undo: Vec<(usize, Option<Slot>, Option<Idx>)> = changes
+                .iter()
+                .map(|&(a, _, _)| (a, self.slot[a], self.room[a]))
+                .collect();
             let old_block = block.map(|(b, _)| (b, self.block[b]));
             let new = self.apply(&changes, block);
             let v = (it as usize) % hl;
@@ -1152,7 +1339,11 @@ impl<'m> Search<'m> {
                     && self.in_domain[a][s.day as usize * np + s.period as usize];
                 if ok {
                     let room = room.filter(|r| self.m.activities[a].rooms.contains(r));
-                    let room = if room.is_none() { self.pick_room(a, s) } else { room };
+                    let room = if room.is_none() {
+                        self.pick_room(a, s)
+                    } else {
+                        room
+                    };
                     self.set(a, Some(s), room);
                 }
                 let id = self.rules.len() as u32;
@@ -1177,10 +1368,19 @@ pub fn solve(m: &Model, opts: &Options) -> Result<Solution, crate::Error> {
 }
 
 /// Solve; `should_stop` is polled every 256 iterations (the caller owns the clock).
-pub fn solve_with_stop(m: &Model, opts: &Options, should_stop: &mut dyn FnMut() -> bool) -> Result<Solution, crate::Error> {
+pub fn solve_with_stop(
+    m: &Model,
+    opts: &Options,
+    should_stop: &mut dyn FnMut() -> bool,
+) -> Result<Solution, crate::Error> {
     m.validate()?;
     let mut s = Search::new(m, opts.seed);
     let (tt, iterations, first) = s.run(opts, should_stop);
     let report = evaluate(m, &tt);
-    Ok(Solution { timetable: tt, report, iterations, first_feasible_at: first })
+    Ok(Solution {
+        timetable: tt,
+        report,
+        iterations,
+        first_feasible_at: first,
+    })
 }

@@ -46,7 +46,9 @@ fn unescape(s: &str) -> String {
             "gt" => Some('>'),
             "quot" => Some('"'),
             "apos" => Some('\''),
-            _ if ent.starts_with("#x") => u32::from_str_radix(&ent[2..], 16).ok().and_then(char::from_u32),
+            _ if ent.starts_with("#x") => u32::from_str_radix(&ent[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
             _ if ent.starts_with('#') => ent[1..].parse().ok().and_then(char::from_u32),
             _ => None,
         };
@@ -85,24 +87,36 @@ pub fn parse(src: &str) -> Result<Element, Error> {
     while i < b.len() {
         if b[i] == b'<' {
             if src[i..].starts_with("<!--") {
-                let e = src[i..].find("-->").ok_or_else(|| bad("unclosed comment", i))?;
+                let e = src[i..]
+                    .find("-->")
+                    .ok_or_else(|| bad("unclosed comment", i))?;
                 i += e + 3;
             } else if src[i..].starts_with("<![CDATA[") {
-                let e = src[i..].find("]]>").ok_or_else(|| bad("unclosed CDATA", i))?;
+                let e = src[i..]
+                    .find("]]>")
+                    .ok_or_else(|| bad("unclosed CDATA", i))?;
                 let top = stack.last_mut().ok_or_else(|| bad("stack", i))?;
                 top.text.push_str(&src[i + 9..i + e]);
                 i += e + 3;
             } else if src[i..].starts_with("<?") || src[i..].starts_with("<!") {
-                let e = src[i..].find('>').ok_or_else(|| bad("unclosed declaration", i))?;
+                let e = src[i..]
+                    .find('>')
+                    .ok_or_else(|| bad("unclosed declaration", i))?;
                 i += e + 1;
             } else if src[i..].starts_with("</") {
-                let e = src[i..].find('>').ok_or_else(|| bad("unclosed end tag", i))?;
+                let e = src[i..]
+                    .find('>')
+                    .ok_or_else(|| bad("unclosed end tag", i))?;
                 let name = src[i + 2..i + e].trim();
                 let el = stack.pop().ok_or_else(|| bad("stack", i))?;
                 if el.name != name || stack.is_empty() {
                     return Err(bad(&format!("mismatched </{name}>"), i));
                 }
-                stack.last_mut().ok_or_else(|| bad("stack", i))?.children.push(el);
+                stack
+                    .last_mut()
+                    .ok_or_else(|| bad("stack", i))?
+                    .children
+                    .push(el);
                 i += e + 1;
             } else {
                 let e = src[i..].find('>').ok_or_else(|| bad("unclosed tag", i))?;
@@ -115,7 +129,10 @@ pub fn parse(src: &str) -> Result<Element, Error> {
                     Some(k) => (&inner[..k], &inner[k..]),
                     None => (inner, ""),
                 };
-                let mut el = Element { name: name.to_string(), ..Default::default() };
+                let mut el = Element {
+                    name: name.to_string(),
+                    ..Default::default()
+                };
                 while let Some(eq) = rest.find('=') {
                     let key = rest[..eq].trim().to_string();
                     let after = rest[eq + 1..].trim_start();
@@ -125,7 +142,11 @@ pub fn parse(src: &str) -> Result<Element, Error> {
                     rest = &after[end + 2..];
                 }
                 if self_closing {
-                    stack.last_mut().ok_or_else(|| bad("stack", i))?.children.push(el);
+                    stack
+                        .last_mut()
+                        .ok_or_else(|| bad("stack", i))?
+                        .children
+                        .push(el);
                 } else {
                     stack.push(el);
                 }
@@ -144,5 +165,7 @@ pub fn parse(src: &str) -> Result<Element, Error> {
         return Err(Error::Xml("unclosed element at end of file".into()));
     }
     let mut doc = stack.pop().unwrap_or_default();
-    doc.children.pop().ok_or_else(|| Error::Xml("no root element".into()))
+    doc.children
+        .pop()
+        .ok_or_else(|| Error::Xml("no root element".into()))
 }
